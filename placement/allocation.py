@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from placement.base import FrozenModel
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Placement(_Frozen):
+class Placement(FrozenModel):
     """One student row placed at one ward for its whole period."""
 
     student_id: str
@@ -24,7 +22,7 @@ class Placement(_Frozen):
         return (self.student_id, self.period_id)
 
 
-class Unplaced(_Frozen):
+class Unplaced(FrozenModel):
     """One student row left without a placement, with a reason a coordinator can act on."""
 
     student_id: str
@@ -36,7 +34,7 @@ class Unplaced(_Frozen):
         return (self.student_id, self.period_id)
 
 
-class LevelResult(_Frozen):
+class LevelResult(FrozenModel):
     """One objective level after solving: value reached and the best proven bound."""
 
     name: str
@@ -57,7 +55,7 @@ class LevelResult(_Frozen):
         return diff / max(abs(self.bound), abs(self.value), 1.0)
 
 
-class RunInfo(_Frozen):
+class RunInfo(FrozenModel):
     """How an allocation was produced: for the Run sheet and audits of appeals."""
 
     status: str
@@ -74,7 +72,7 @@ class RunInfo(_Frozen):
     started: str = ""  # ISO timestamp
 
 
-class Allocation(_Frozen):
+class Allocation(FrozenModel):
     """The result of a run: placements, unplaced rows with reasons, and run details."""
 
     placements: tuple[Placement, ...] = ()

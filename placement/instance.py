@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from placement.base import FrozenModel
 from placement.weeks import in_range, weeks_touched
 
 
@@ -30,18 +31,14 @@ def norm(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Institution(_Frozen):
+class Institution(FrozenModel):
     """A university or college that sends students (e.g. HVL, UiB)."""
 
     institution_id: str
     name: str = ""
 
 
-class Programme(_Frozen):
+class Programme(FrozenModel):
     """A study programme of one institution, for one profession."""
 
     programme_id: str
@@ -52,7 +49,7 @@ class Programme(_Frozen):
     max_travel_km: float | None = Field(default=None, ge=0)
 
 
-class Period(_Frozen):
+class Period(FrozenModel):
     """A practice period of one programme: dates, field and supervision model."""
 
     period_id: str
@@ -74,7 +71,7 @@ class Period(_Frozen):
         return weeks_touched(self.start_date, self.end_date)
 
 
-class Site(_Frozen):
+class Site(FrozenModel):
     """A hospital or other placement site, belonging to a trust (organisation)."""
 
     site_id: str
@@ -83,7 +80,7 @@ class Site(_Frozen):
     location: str | None = None
 
 
-class Ward(_Frozen):
+class Ward(FrozenModel):
     """A ward (post) of a site: fields taught, tags, student limit."""
 
     ward_id: str
@@ -112,7 +109,7 @@ class Ward(_Frozen):
         return not self.professions or norm(profession) in self.profession_keys
 
 
-class SupervisorRow(_Frozen):
+class SupervisorRow(FrozenModel):
     """Supervisors of one profession at one ward, optionally for a date range."""
 
     ward_id: str
@@ -122,7 +119,7 @@ class SupervisorRow(_Frozen):
     end_date: date | None = None
 
 
-class Agreement(_Frozen):
+class Agreement(FrozenModel):
     """An agreement opening a site or a whole trust to an institution.
 
     It counts the placed students matching all its columns; `max_places` is a
@@ -153,7 +150,7 @@ class Agreement(_Frozen):
         return f"{self.institution_id} at {where} ({programme}, {period})"
 
 
-class Need(_Frozen):
+class Need(FrozenModel):
     """One row of the Students sheet: one placement that one student needs."""
 
     student_id: str
@@ -175,14 +172,14 @@ class Need(_Frozen):
         return (self.student_id, self.period_id)
 
 
-class HistoryEntry(_Frozen):
+class HistoryEntry(FrozenModel):
     """A ward a student has been placed at before: never again (hard rule 1)."""
 
     student_id: str
     ward_id: str
 
 
-class Location(_Frozen):
+class Location(FrozenModel):
     """Coordinates of a town, for travel distances."""
 
     location: str
@@ -190,7 +187,7 @@ class Location(_Frozen):
     longitude: float = Field(ge=-180, le=180)
 
 
-class Instance(_Frozen):
+class Instance(FrozenModel):
     """A whole input workbook, cross-references checked (see `placement.validate`)."""
 
     institutions: tuple[Institution, ...]

@@ -65,12 +65,12 @@ class InputError(Exception):
 def did_you_mean(value: str, known: Iterable[str], limit: int = 3) -> str:
     """A hint naming the nearest known ids, or '' if none is close."""
     candidates = list(known)
-    close = difflib.get_close_matches(value, candidates, n=limit, cutoff=0.6)
+    close = difflib.get_close_matches(value, candidates, n=limit, cutoff=0.5)
     if not close:
         folded = {c.casefold(): c for c in candidates}
         close = [
             folded[c]
-            for c in difflib.get_close_matches(value.casefold(), folded, n=limit, cutoff=0.6)
+            for c in difflib.get_close_matches(value.casefold(), folded, n=limit, cutoff=0.5)
         ]
     if not close:
         return ""

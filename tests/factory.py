@@ -121,6 +121,10 @@ def location(name: str, lat: float, lon: float) -> Location:
     return Location(location=name, latitude=lat, longitude=lon)
 
 
+def institution(institution_id: str, name: str = "") -> Institution:
+    return Institution(institution_id=institution_id, name=name or institution_id)
+
+
 def instance(
     *,
     students: list[Need] | None = None,

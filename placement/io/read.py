@@ -12,9 +12,10 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel, ValidationError
 
 from placement import schema
 from placement.instance import (
@@ -37,6 +38,8 @@ from placement.options import SettingsError, options_from_settings
 from placement.problems import InputError, Problem, did_you_mean
 from placement.schema import Column, Kind, Sheet, normalise_header
 from placement.validate import validate_instance
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def read_instance(path: str | Path) -> tuple[Instance, list[Problem]]:
     problems = _Problems()
     frames, meta = _open(path, problems)
     sheets = _parse_sheets(frames, meta, problems)
-    instance = _build(sheets, problems, path) if not problems.has_errors else None
+    instance = _build(sheets, problems, path)
     if problems.has_errors or instance is None:
         raise InputError(problems.items)
     problems.items.extend(validate_instance(instance))
@@ -390,6 +393,30 @@ def _raw_text(raw: Any) -> str:
 
 
 # ---- building the instance ---------------------------------------------------------------------
+def _make(
+    model: type[_M], data: SheetData, rec: Record, problems: _Problems, **values: Any
+) -> _M | None:
+    """Build one model from a row; a value the model rejects becomes a located problem."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        for item in error.errors():
+            column = str(item["loc"][0]) if item["loc"] else None
+            problems.error(
+                f"{column or 'the row'}: {item['msg']}",
+                sheet=data.title,
+                row=rec.row,
+                column=data.header(column) if column else None,
+                value=values.get(column) if column else None,
+            )
+        return None
+
+
+def _keep(out: list[_M], item: _M | None) -> None:
+    if item is not None:
+        out.append(item)
+
+
 class _Refs:
     """Where each id was defined, and checks of references to it."""
 
@@ -487,38 +514,51 @@ def _build(sheets: dict[str, SheetData], problems: _Problems, path: Path) -> Ins
 
 
 def _institutions(data: SheetData, refs: _Refs) -> list[Institution]:
-    out = []
+    out: list[Institution] = []
     for rec in data.records:
         if refs.define("institution", rec.get("institution_id"), data, rec, "institution_id"):
-            out.append(
-                Institution(institution_id=rec.get("institution_id"), name=rec.get("name", ""))
+            _keep(
+                out,
+                _make(
+                    Institution,
+                    data,
+                    rec,
+                    refs.problems,
+                    institution_id=rec.get("institution_id"),
+                    name=rec.get("name", ""),
+                ),
             )
     return out
 
 
 def _programmes(data: SheetData, refs: _Refs) -> list[Programme]:
-    out = []
+    out: list[Programme] = []
     for rec in data.records:
         ok = refs.define("programme", rec.get("programme_id"), data, rec, "programme_id")
         ok &= refs.check(
             "institution", rec.get("institution_id"), data, rec, "institution_id", "Institutions"
         )
         if ok and rec.get("profession"):
-            out.append(
-                Programme(
+            _keep(
+                out,
+                _make(
+                    Programme,
+                    data,
+                    rec,
+                    refs.problems,
                     programme_id=rec.get("programme_id"),
                     institution_id=rec.get("institution_id"),
                     name=rec.get("name", ""),
                     profession=rec.get("profession"),
                     students_per_supervisor=rec.get("students_per_supervisor", 1),
                     max_travel_km=rec.get("max_travel_km"),
-                )
+                ),
             )
     return out
 
 
 def _periods(data: SheetData, refs: _Refs, programmes: dict[str, Programme]) -> list[Period]:
-    out = []
+    out: list[Period] = []
     for rec in data.records:
         ok = refs.define("period", rec.get("period_id"), data, rec, "period_id")
         ok &= refs.check(
@@ -535,42 +575,57 @@ def _periods(data: SheetData, refs: _Refs, programmes: dict[str, Programme]) -> 
             )
             ok = False
         if ok and start is not None and end is not None:
-            out.append(
-                Period(
+            _keep(
+                out,
+                _make(
+                    Period,
+                    data,
+                    rec,
+                    refs.problems,
                     period_id=rec.get("period_id"),
                     programme_id=rec.get("programme_id"),
                     start_date=start,
                     end_date=end,
                     specialty=rec.get("specialty"),
                     students_per_supervisor=rec.get("students_per_supervisor"),
-                )
+                ),
             )
     return out
 
 
 def _sites(data: SheetData, refs: _Refs) -> list[Site]:
-    out = []
+    out: list[Site] = []
     for rec in data.records:
         if refs.define("site", rec.get("site_id"), data, rec, "site_id"):
-            out.append(
-                Site(
+            _keep(
+                out,
+                _make(
+                    Site,
+                    data,
+                    rec,
+                    refs.problems,
                     site_id=rec.get("site_id"),
                     name=rec.get("name", ""),
                     organisation=rec.get("organisation"),
                     location=rec.get("location"),
-                )
+                ),
             )
     return out
 
 
 def _wards(data: SheetData, refs: _Refs) -> list[Ward]:
-    out = []
+    out: list[Ward] = []
     for rec in data.records:
         ok = refs.define("ward", rec.get("ward_id"), data, rec, "ward_id")
         ok &= refs.check("site", rec.get("site_id"), data, rec, "site_id", "Sites")
         if ok and rec.get("specialties"):
-            out.append(
-                Ward(
+            _keep(
+                out,
+                _make(
+                    Ward,
+                    data,
+                    rec,
+                    refs.problems,
                     ward_id=rec.get("ward_id"),
                     site_id=rec.get("site_id"),
                     name=rec.get("name", ""),
@@ -579,13 +634,13 @@ def _wards(data: SheetData, refs: _Refs) -> list[Ward]:
                     professions=rec.get("professions", ()),
                     tags=rec.get("tags", ()),
                     location=rec.get("location"),
-                )
+                ),
             )
     return out
 
 
 def _supervisors(data: SheetData, refs: _Refs) -> list[SupervisorRow]:
-    out = []
+    out: list[SupervisorRow] = []
     for rec in data.records:
         ok = refs.check("ward", rec.get("ward_id"), data, rec, "ward_id", "Wards")
         start, end = rec.get("start_date"), rec.get("end_date")
@@ -599,14 +654,19 @@ def _supervisors(data: SheetData, refs: _Refs) -> list[SupervisorRow]:
             )
             ok = False
         if ok and rec.get("profession") and rec.get("supervisors") is not None:
-            out.append(
-                SupervisorRow(
+            _keep(
+                out,
+                _make(
+                    SupervisorRow,
+                    data,
+                    rec,
+                    refs.problems,
                     ward_id=rec.get("ward_id"),
                     profession=rec.get("profession"),
                     supervisors=rec.get("supervisors"),
                     start_date=start,
                     end_date=end,
-                )
+                ),
             )
     return out
 
@@ -630,7 +690,7 @@ def _agreements(
     programme = {p.programme_id: p for p in programmes}
     period = {p.period_id: p for p in periods}
     organisations = {norm(s.organisation): s.organisation for s in sites if s.organisation}
-    out = []
+    out: list[Agreement] = []
     for index, rec in enumerate(data.records, start=1):
         problems = refs.problems
         ok = refs.check(
@@ -707,8 +767,13 @@ def _agreements(
             )
             ok = False
         if ok:
-            out.append(
-                Agreement(
+            _keep(
+                out,
+                _make(
+                    Agreement,
+                    data,
+                    rec,
+                    refs.problems,
                     agreement_id=f"A{index}",
                     institution_id=rec.get("institution_id"),
                     site_id=site_id,
@@ -717,13 +782,13 @@ def _agreements(
                     period_id=period_id,
                     min_places=low,
                     max_places=high,
-                )
+                ),
             )
     return tuple(out)
 
 
 def _needs(data: SheetData, refs: _Refs, periods: dict[str, Period]) -> list[Need]:
-    out = []
+    out: list[Need] = []
     seen: dict[tuple[str, str], int] = {}
     for rec in data.records:
         ok = bool(rec.get("student_id"))
@@ -768,8 +833,13 @@ def _needs(data: SheetData, refs: _Refs, periods: dict[str, Period]) -> list[Nee
             ok &= refs.check("ward", locked, data, rec, "locked_ward", "Wards")
         if ok:
             seen[key] = rec.row
-            out.append(
-                Need(
+            _keep(
+                out,
+                _make(
+                    Need,
+                    data,
+                    rec,
+                    refs.problems,
                     student_id=rec.get("student_id"),
                     period_id=period_id,
                     programme_id=rec.get("programme_id"),
@@ -782,13 +852,13 @@ def _needs(data: SheetData, refs: _Refs, periods: dict[str, Period]) -> list[Nee
                     locked_ward=locked,
                     home_location=rec.get("home_location"),
                     row=rec.row,
-                )
+                ),
             )
     return out
 
 
 def _history(data: SheetData, refs: _Refs) -> list[HistoryEntry]:
-    out = []
+    out: list[HistoryEntry] = []
     for rec in data.records:
         student_id, ward_id = rec.get("student_id"), rec.get("ward_id")
         if student_id and ward_id:
@@ -800,12 +870,17 @@ def _history(data: SheetData, refs: _Refs) -> list[HistoryEntry]:
                     row=rec.row,
                     column=data.header("ward_id"),
                 )
-            out.append(HistoryEntry(student_id=student_id, ward_id=ward_id))
+            _keep(
+                out,
+                _make(
+                    HistoryEntry, data, rec, refs.problems, student_id=student_id, ward_id=ward_id
+                ),
+            )
     return out
 
 
 def _locations(data: SheetData, refs: _Refs) -> list[Location]:
-    out = []
+    out: list[Location] = []
     for rec in data.records:
         ok = refs.define("location", norm(rec.get("location")) or None, data, rec, "location")
         lat, lon = rec.get("latitude"), rec.get("longitude")
@@ -820,7 +895,18 @@ def _locations(data: SheetData, refs: _Refs) -> list[Location]:
                 )
                 ok = False
         if ok and lat is not None and lon is not None:
-            out.append(Location(location=rec.get("location"), latitude=lat, longitude=lon))
+            _keep(
+                out,
+                _make(
+                    Location,
+                    data,
+                    rec,
+                    refs.problems,
+                    location=rec.get("location"),
+                    latitude=lat,
+                    longitude=lon,
+                ),
+            )
     return out
 
 
