@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+import numpy as np
+
+from placement.capacity import CapacityGrid
 from placement.instance import Instance, Need, norm
 
 
@@ -50,6 +53,8 @@ class Eligibility:
         self._full_weeks_cache: dict[tuple[str, str, str], tuple[date, ...]] = {}
         self._base_cache: dict[tuple[str, str, str], list[Stage]] = {}
         self._stages_cache: dict[tuple[str, str], list[Stage]] = {}
+        self._plain_cache: dict[tuple[str, str, str], list[Stage]] = {}
+        self._room_cache: dict[tuple[str, str, str], frozenset[str]] = {}
 
     # ---- shared, per-signature part ------------------------------------------------------------
     @cached_property
@@ -101,20 +106,29 @@ class Eligibility:
                 )
         return cache[key]
 
+    @cached_property
+    def grid(self) -> CapacityGrid:
+        """Supervisors and max_students per ward and week (shared with the ledger)."""
+        return CapacityGrid.build(self.instance)
+
     def full_weeks(self, ward_id: str, profession: str, period_id: str) -> tuple[date, ...]:
         """Weeks of the period in which the ward has no room at all for one such student."""
-        cache = self._full_weeks_cache
         key = (ward_id, norm(profession), period_id)
-        if key not in cache:
-            inst = self.instance
-            max_students = inst.ward[ward_id].max_students
-            cache[key] = tuple(
-                week
-                for week in inst.period[period_id].weeks
-                if inst.supervisors_in_week(ward_id, profession, week) <= 0
-                or (max_students is not None and max_students <= 0)
+        weeks = self._full_weeks_cache.get(key)
+        if weeks is None:
+            grid = self.grid
+            mondays = self.instance.period[period_id].weeks
+            first = grid.week_index[mondays[0]]
+            ward = grid.ward_index[ward_id]
+            prof = grid.profession_index.get(norm(profession))
+            units = (
+                grid.supervisor_units[ward, prof, first : first + len(mondays)]
+                if prof is not None
+                else np.zeros(len(mondays), dtype=np.int64)
             )
-        return cache[key]
+            closed = (units <= 0) | (grid.max_students[ward] <= 0)
+            weeks = self._full_weeks_cache[key] = tuple(mondays[i] for i in np.flatnonzero(closed))
+        return weeks
 
     def _base_stages(self, programme_id: str, period_id: str, specialty: str | None) -> list[Stage]:
         cache = self._base_cache
@@ -147,7 +161,11 @@ class Eligibility:
 
     def _compute_stages(self, need: Need) -> list[Stage]:
         inst = self.instance
-        stages = list(self._base_stages(need.programme_id, need.period_id, inst.specialty_of(need)))
+        base = self._base_stages(need.programme_id, need.period_id, inst.specialty_of(need))
+        history = inst.history_of.get(need.student_id, frozenset())
+        if not (need.requires or need.avoid or history):
+            return self._plain_stages(need.programme_id, need.period_id, inst.specialty_of(need))
+        stages = list(base)
         current = stages[-1].remaining
         if need.requires:
             required = {norm(t) for t in need.requires}
@@ -159,14 +177,41 @@ class Eligibility:
         kept = tuple(w for w in current if not inst.is_avoided(need, w)) if need.avoid else current
         stages.append(_stage(Rule.AVOID, current, kept))
         current = kept
-        history = inst.history_of.get(need.student_id, frozenset())
         kept = tuple(w for w in current if w not in history) if history else current
         stages.append(_stage(Rule.HISTORY, current, kept))
         current = kept
-        profession = inst.profession_of(need)
-        kept = tuple(w for w in current if not self.full_weeks(w, profession, need.period_id))
-        stages.append(_stage(Rule.CAPACITY, current, kept))
+        with_room = self._with_room(need.programme_id, need.period_id, inst.specialty_of(need))
+        stages.append(_stage(Rule.CAPACITY, current, tuple(w for w in current if w in with_room)))
         return stages
+
+    def _plain_stages(
+        self, programme_id: str, period_id: str, specialty: str | None
+    ) -> list[Stage]:
+        """The chain for rows with no personal rule (most rows), cached per signature."""
+        key = (programme_id, period_id, norm(specialty))
+        stages = self._plain_cache.get(key)
+        if stages is None:
+            base = self._base_stages(programme_id, period_id, specialty)
+            opened = base[-1].remaining
+            unchanged = [Stage(rule, (), opened) for rule in (Rule.TAGS, Rule.AVOID, Rule.HISTORY)]
+            with_room = self._with_room(programme_id, period_id, specialty)
+            capacity = _stage(Rule.CAPACITY, opened, tuple(w for w in opened if w in with_room))
+            stages = self._plain_cache[key] = [*base, *unchanged, capacity]
+        return stages
+
+    def _with_room(
+        self, programme_id: str, period_id: str, specialty: str | None
+    ) -> frozenset[str]:
+        """Wards open to the signature that have room for one student in every week."""
+        key = (programme_id, period_id, norm(specialty))
+        wards = self._room_cache.get(key)
+        if wards is None:
+            profession = self.instance.programme[programme_id].profession
+            opened = self._base_stages(programme_id, period_id, specialty)[-1].remaining
+            wards = self._room_cache[key] = frozenset(
+                w for w in opened if not self.full_weeks(w, profession, period_id)
+            )
+        return wards
 
     def allowed_wards(self, need: Need) -> tuple[str, ...]:
         """Wards that hard rule 1 allows for this row (capacity not considered)."""

@@ -300,13 +300,25 @@ class Instance(FrozenModel):
                 targets[name].append(ward_id)
         return {name: tuple(wards) for name, wards in targets.items()}
 
+    def wish_ranks(self, need: Need) -> dict[str, int]:
+        """Per ward some wish of `need` names, the 1-based rank of the first such wish."""
+        cache = self._wish_rank_cache
+        ranks = cache.get(need.key)
+        if ranks is None:
+            ranks = {}
+            for rank, wish in enumerate(need.preferences, start=1):
+                for ward_id in self.wish_targets.get(norm(wish), ()) if wish else ():
+                    ranks.setdefault(ward_id, rank)
+            cache[need.key] = ranks
+        return ranks
+
+    @cached_property
+    def _wish_rank_cache(self) -> dict[tuple[str, str], dict[str, int]]:
+        return {}
+
     def preference_rank(self, need: Need, ward_id: str) -> int | None:
         """1-based rank of the first wish of `need` that names `ward_id`, or None."""
-        names = self.ward_name_keys[ward_id]
-        for rank, wish in enumerate(need.preferences, start=1):
-            if norm(wish) in names:
-                return rank
-        return None
+        return self.wish_ranks(need).get(ward_id)
 
     def is_avoided(self, need: Need, ward_id: str) -> bool:
         """Conflict of interest: the avoid list names this ward or its site."""

@@ -53,22 +53,19 @@ def lottery(
 def _pick(
     instance: Instance, eligibility: Eligibility, ledger: CapacityLedger, need: Need
 ) -> str | None:
+    """The row's best wish with room; else the eligible ward with the most room; else None."""
     candidates = eligibility.eligible_wards(need)
     if need.locked_ward is not None:
-        return (
-            need.locked_ward
-            if need.locked_ward in candidates and ledger.fits(need, need.locked_ward)
-            else None
-        )
+        locked_ok = need.locked_ward in candidates and ledger.fits(need, need.locked_ward)
+        return need.locked_ward if locked_ok else None
+    rooms = ledger.rooms(need, candidates)
+    if not rooms.any():
+        return None
     ranked = sorted(
-        ((rank, w) for w in candidates if (rank := instance.preference_rank(need, w)) is not None),
+        (rank, i)
+        for i, ward_id in enumerate(candidates)
+        if rooms[i] > 0 and (rank := instance.preference_rank(need, ward_id)) is not None
     )
-    for _, ward_id in ranked:
-        if ledger.fits(need, ward_id):
-            return ward_id
-    best, best_room = None, 0
-    for ward_id in candidates:
-        room = ledger.room(need, ward_id)
-        if room > best_room:
-            best, best_room = ward_id, room
-    return best
+    if ranked:
+        return candidates[ranked[0][1]]
+    return candidates[int(rooms.argmax())]  # the first ward with the most room left

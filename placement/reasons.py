@@ -8,13 +8,13 @@ or the student's own other placement is what binds).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
 
 from placement.allocation import Placement
 from placement.capacity import CapacityLedger
 from placement.eligibility import Eligibility, Rule, Stage
-from placement.instance import Instance, Need, norm
+from placement.instance import Instance, Need
 from placement.weeks import week_number_range
 
 MAX_WARDS_NAMED = 4
@@ -39,11 +39,10 @@ class ReasonFinder:
         self.instance = instance
         self.eligibility = eligibility
         self.ledger = CapacityLedger(instance)
-        self.placed_at: dict[tuple[str, str], str] = {}
+        self.periods_placed: dict[str, list[str]] = defaultdict(list)  # per student_id
         for placement in placements:
-            need = instance.need[placement.key]
-            self.ledger.place(need, placement.ward_id)
-            self.placed_at[placement.key] = placement.ward_id
+            self.ledger.place(instance.need[placement.key], placement.ward_id)
+            self.periods_placed[placement.student_id].append(placement.period_id)
 
     def reason(self, need: Need) -> str:
         """One sentence: why this row has no placement."""
@@ -125,16 +124,17 @@ class ReasonFinder:
         busy_weeks = set(inst.weeks_of(need)) & self.ledger.busy_weeks[need.student_id]
         if busy_weeks:
             other = [
-                key[1]
-                for key in self.placed_at
-                if key[0] == need.student_id and set(inst.weeks_of(inst.need[key])) & busy_weeks
+                period_id
+                for period_id in self.periods_placed[need.student_id]
+                if set(inst.period[period_id].weeks) & busy_weeks
             ]
             return (
                 f"the student is already placed in period {', '.join(other)}, which shares "
                 f"{week_number_range(busy_weeks)} with this period (a student cannot be in "
                 "two places in one week)"
             )
-        with_room = [w for w in wards if self.ledger.fits(need, w)]
+        rooms = self.ledger.rooms(need, wards)
+        with_room = [w for w, room in zip(wards, rooms, strict=True) if room > 0]
         if with_room:
             return (
                 f"{_names(with_room)} still had room, but the solver stopped (time limit or "
@@ -148,7 +148,7 @@ class ReasonFinder:
             if agreement is not None:
                 agreement_full.setdefault(agreement, []).append(ward_id)
                 continue
-            sup_weeks, max_weeks = self._full_weeks(need, ward_id, profession)
+            sup_weeks, max_weeks = self.ledger.full_weeks(need, ward_id)
             if sup_weeks:
                 by_cause["supervisors"].append(f"{ward_id} ({week_number_range(sup_weeks)})")
             elif max_weeks:
@@ -178,18 +178,3 @@ class ReasonFinder:
             ):
                 return agreement.agreement_id
         return None
-
-    def _full_weeks(
-        self, need: Need, ward_id: str, profession: str
-    ) -> tuple[list[date], list[date]]:
-        """Weeks where supervisors, and weeks where max_students, leave no room."""
-        units = self.ledger.units_of(need.period_id)
-        limit = self.instance.ward[ward_id].max_students
-        sup_weeks, max_weeks = [], []
-        for week in self.instance.weeks_of(need):
-            used = self.ledger.used_units[(ward_id, norm(profession), week)]
-            if used + units > self.ledger.supervisor_units(ward_id, profession, week):
-                sup_weeks.append(week)
-            if limit is not None and self.ledger.students[(ward_id, week)] + 1 > limit:
-                max_weeks.append(week)
-        return sup_weeks, max_weeks

@@ -62,7 +62,8 @@ def build_cohorts(
     ] = {}
     for need in order:
         wards = eligibility.eligible_wards(need)
-        ranks = tuple(instance.preference_rank(need, w) for w in wards)
+        wished = instance.wish_ranks(need)
+        ranks = tuple(wished.get(w) for w in wards)
         has_wishes = any(need.preferences)
         costs = tuple(options.wish_cost(r, has_wishes) for r in ranks)
         alone = (

@@ -1,82 +1,79 @@
-"""The objective levels of the spec, most important first, each its own expression.
+"""The objective levels of the spec, most important first, each an objective of the program.
 
 Levels are optimised one after another; each level's result is then kept as a
-constraint while the next is optimised (`solver.solve`).
+row of the program while the next is optimised (`solver.solve`). A level that
+needs helper columns (the shortfall below each agreement minimum) adds them,
+with the rows that define them, and says how to compute them from the pairs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
+import numpy as np
 
 from placement.instance import Instance
-from solver.variables import PlacementVars, sum_of
+from solver.pairs import Pairs
+from solver.program import INFINITY, IntArray, IntegerProgram, Objective
 
-Counts = dict[int, int]
-"""A solution as pair counts: pair index -> students placed there (absent = 0)."""
+AGREEMENT_MIN = "agreement_min"
+
+Completion = Callable[[IntArray], IntArray]
+"""Fills a level's helper columns in a full solution vector from its pair columns."""
 
 
 @dataclass
 class Level:
-    """One objective level: expression and sense, and its value at given pair counts.
+    """An objective level of the program, and how to complete its helper columns."""
 
-    `helper_values` gives the level's auxiliary variables (e.g. shortfalls) their
-    values at given counts, so that a hint can be complete.
-    """
+    objective: Objective
+    complete: Completion | None = None
 
-    name: str
-    sense: str  # "max" or "min"
-    expr: cp_model.LinearExprT
-    evaluate: Callable[[Counts], int]
-    helper_values: Callable[[Counts], dict[cp_model.IntVar, int]] = field(default=lambda counts: {})
+    @property
+    def name(self) -> str:
+        return self.objective.name
+
+    @property
+    def sense(self) -> str:
+        return self.objective.sense
 
 
-def placements_level(xs: PlacementVars) -> Level:
+def placements_level(program: IntegerProgram, pairs: Pairs) -> Level:
     """Level 1: as many placements as possible."""
-    return Level("placements", "max", xs.total_placed(), lambda counts: sum(counts.values()))
+    columns = np.arange(pairs.num_pairs, dtype=np.int64)
+    return Level(Objective("placements", "max", columns, np.ones(len(columns), dtype=np.int64)))
 
 
-def shortfall_level(model: cp_model.CpModel, xs: PlacementVars, instance: Instance) -> Level:
-    """Level 2: as small a total shortfall below agreements' min_places as possible."""
-    shortfalls: list[tuple[cp_model.IntVar, int, list[int]]] = []
-    for agreement in instance.agreements or ():
-        if agreement.min_places <= 0:
-            continue
-        pairs = xs.by_agreement.get(agreement.agreement_id, [])
-        short = model.new_int_var(0, agreement.min_places, f"short_{agreement.agreement_id}")
-        model.add(short + sum_of(pairs) >= agreement.min_places)
-        shortfalls.append((short, agreement.min_places, [p.index for p in pairs]))
+def shortfall_level(
+    program: IntegerProgram, pairs: Pairs, instance: Instance, membership: dict[str, IntArray]
+) -> Level:
+    """Level 2: as small a total shortfall below agreements' min_places as possible.
 
-    def helper_values(counts: Counts) -> dict[cp_model.IntVar, int]:
-        return {
-            short: max(0, minimum - sum(counts.get(i, 0) for i in indexes))
-            for short, minimum, indexes in shortfalls
-        }
-
-    expr = cp_model.LinearExpr.sum([s for s, _, _ in shortfalls]) if shortfalls else 0
-    return Level(
-        "shortfall", "min", expr, lambda counts: sum(helper_values(counts).values()), helper_values
+    One helper column per agreement with a minimum: short_a >= min_a - placed_a, short_a >= 0.
+    """
+    promised = [a for a in instance.agreements or () if a.min_places > 0]
+    minimum = np.array([a.min_places for a in promised], dtype=np.int64)
+    columns = program.add_columns("shortfall", np.zeros(len(promised), dtype=np.int64), minimum)
+    rows = []
+    for column, agreement in zip(columns, promised, strict=True):
+        members = membership.get(agreement.agreement_id, np.zeros(0, dtype=np.int64))
+        rows.append((np.append(members, column), np.ones(len(members) + 1, dtype=np.int64)))
+    program.add_rows(
+        AGREEMENT_MIN, [a.agreement_id for a in promised], rows, minimum, [INFINITY] * len(promised)
     )
+    member_lists = [membership.get(a.agreement_id, np.zeros(0, dtype=np.int64)) for a in promised]
+
+    def complete(x: IntArray) -> IntArray:
+        for column, need, members in zip(columns, minimum, member_lists, strict=True):
+            x[column] = max(0, int(need) - int(x[members].sum()))
+        return x
+
+    objective = Objective("shortfall", "min", columns, np.ones(len(columns), dtype=np.int64))
+    return Level(objective, complete)
 
 
-def wish_cost_level(xs: PlacementVars) -> Level:
-    """Level 3: total wish cost (k-th wish costs k-1, no wish matched costs unranked_cost)."""
-    pairs = [p for p in xs.pairs if p.cost]
-    cost = {p.index: p.cost for p in pairs}
-    return Level(
-        "wish_cost",
-        "min",
-        sum_of(pairs, [p.cost for p in pairs]) if pairs else 0,
-        lambda counts: sum(cost.get(i, 0) * n for i, n in counts.items()),
-    )
-
-
-def build_levels(model: cp_model.CpModel, xs: PlacementVars, instance: Instance) -> list[Level]:
-    """Levels 1-3 of the spec, most important first."""
-    return [
-        placements_level(xs),
-        shortfall_level(model, xs, instance),
-        wish_cost_level(xs),
-    ]
+def wish_cost_level(program: IntegerProgram, pairs: Pairs) -> Level:
+    """Level 3: total wish cost (k-th wish costs k-1, no wish matched unranked_cost)."""
+    columns = np.flatnonzero(pairs.cost).astype(np.int64)
+    return Level(Objective("wish_cost", "min", columns, pairs.cost[columns]))

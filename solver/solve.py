@@ -1,46 +1,44 @@
 """Solving: objective levels one after another, each level's result kept for the next.
 
-The lottery's allocation is the first hint, so the solver starts from what a
-coordinator would get by hand and can only improve on it. Each level's best
-solution is the hint for the next level.
+Per level: first the LP relaxation (GLOP). If its vertex is integral it is an
+optimal solution with a proof, and the level is done. Otherwise the LP gives a
+bound and, rounded and filled, a starting solution for CP-SAT, which then
+searches for the integer optimum and stops as soon as it meets the LP bound.
+The lottery coordinators run by hand is the very first starting solution, so
+the result is never worse than it.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
+import numpy as np
 
 from placement.allocation import LevelResult, Placement
-from placement.capacity import CapacityLedger
 from placement.eligibility import Eligibility
 from placement.instance import Instance
 from placement.lottery import lottery
 from placement.options import Options
-from solver import constraints
-from solver.cohorts import Cohort, build_cohorts
-from solver.objectives import Counts, Level, build_levels
-from solver.variables import PlacementVars
-
-STATUS_NAMES = {
-    cp_model.OPTIMAL: "OPTIMAL",
-    cp_model.FEASIBLE: "FEASIBLE",
-    cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.MODEL_INVALID: "MODEL_INVALID",
-    cp_model.UNKNOWN: "UNKNOWN",
-}
+from solver.cpsat import CpSatBackend
+from solver.lp import solve_lp
+from solver.model import PlacementModel
+from solver.objectives import Level
+from solver.program import INFINITY, IntArray
+from solver.rounding import round_and_fill
 
 ProgressFn = Callable[[str, float | None, float | None, float], None]
 """Called as (level name, best value, best bound, seconds elapsed) while solving."""
 
+LEVEL_ROW = "level"
+
 
 @dataclass
 class SolveResult:
-    """Outcome of a solve: status, allocation (placements only), and every level's figures."""
+    """Outcome of a solve: status, placements, and every level's value, bound and status."""
 
     status: str  # OPTIMAL (every level proven), FEASIBLE, INFEASIBLE, UNKNOWN, INTERRUPTED
     placements: tuple[Placement, ...] | None
@@ -51,99 +49,8 @@ class SolveResult:
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
 
-    @property
-    def feasible(self) -> bool:
-        return self.placements is not None
-
     def objective(self) -> dict[str, float | None]:
         return {level.name: level.value for level in self.levels}
-
-    def bound(self) -> dict[str, float | None]:
-        return {level.name: level.bound for level in self.levels}
-
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each improving solution of one level."""
-
-    def __init__(self, level: str, started: float, report: ProgressFn) -> None:
-        super().__init__()
-        self.level, self.started, self.report = level, started, report
-
-    def on_solution_callback(self) -> None:
-        self.report(
-            self.level,
-            self.objective_value,
-            self.best_objective_bound,
-            time.monotonic() - self.started,
-        )
-
-
-class PlacementModel:
-    """The CP-SAT model of one instance: cohorts, variables, hard rules and objective levels."""
-
-    def __init__(
-        self, instance: Instance, options: Options, eligibility: Eligibility | None = None
-    ) -> None:
-        self.instance = instance
-        self.options = options
-        self.eligibility = eligibility or Eligibility(instance)
-        self.ledger = CapacityLedger(instance)
-        self.model = cp_model.CpModel()
-        self.cohorts: list[Cohort] = build_cohorts(instance, self.eligibility, self.ledger, options)
-        self.xs = PlacementVars(self.model, instance, self.cohorts, self.ledger)
-        constraints.add_one_place_per_row(self.model, self.xs)
-        constraints.add_one_place_per_week(self.model, self.xs)
-        self.supervisor_constraints = constraints.add_supervisor_capacity(self.model, self.xs)
-        self.max_students_constraints = constraints.add_max_students(self.model, self.xs, instance)
-        self.agreement_constraints = constraints.add_agreement_maximums(
-            self.model, self.xs, instance
-        )
-        self.locks = constraints.lock_literals(self.model, self.xs)
-        self.levels: list[Level] = build_levels(self.model, self.xs, instance)
-
-    def enforce_locks(self) -> None:
-        """Rule 5: every lock holds (as a hard constraint)."""
-        for literal in self.locks.values():
-            self.model.add_bool_or([literal])
-
-    def counts_of(self, placements: tuple[Placement, ...] | list[Placement]) -> Counts:
-        """Pair counts (pair index -> students) of an allocation given as placements."""
-        cohort_of = {need.key: cohort for cohort in self.cohorts for need in cohort.needs}
-        counts: Counter[int] = Counter()
-        for placement in placements:
-            pair = self.xs.pair(cohort_of[placement.key], placement.ward_id)
-            if pair is not None:
-                counts[pair.index] += 1
-        return dict(counts)
-
-    def hint(self, counts: Counts) -> None:
-        """Give the solver a complete starting solution (locks held)."""
-        self.model.clear_hints()  # type: ignore[no-untyped-call]
-        for pair in self.xs.pairs:
-            self.model.add_hint(pair.var, counts.get(pair.index, 0))
-        for level in self.levels:
-            for var, value in level.helper_values(counts).items():
-                self.model.add_hint(var, value)
-        for literal in self.locks.values():
-            self.model.add_hint(literal, 1)
-
-    def placements_from(self, counts: Counts) -> tuple[Placement, ...]:
-        """Turn pair counts into placements: a cohort's first students take its places."""
-        out: list[Placement] = []
-        for cohort in self.cohorts:
-            queue = list(cohort.needs)
-            for pair in self.xs.of_cohort(cohort):
-                for _ in range(counts.get(pair.index, 0)):
-                    need = queue.pop(0)
-                    out.append(
-                        Placement(
-                            student_id=need.student_id,
-                            period_id=need.period_id,
-                            ward_id=pair.ward_id,
-                            locked=need.locked_ward == pair.ward_id,
-                        )
-                    )
-        return tuple(out)
 
 
 class LexicographicSolver:
@@ -162,55 +69,64 @@ class LexicographicSolver:
         self.progress = progress
         self.eligibility = eligibility
         self._stopped = threading.Event()
-        self._current: cp_model.CpSolver | None = None
+        self._backend: CpSatBackend | None = None
+        self._interrupt_lp: Callable[[], object] | None = None
+        self._started = 0.0
 
     def stop(self) -> None:
         """Stop the search now; the best allocation found so far is kept."""
         self._stopped.set()
-        if self._current is not None:
-            self._current.stop_search()
+        if self._interrupt_lp is not None:
+            self._interrupt_lp()
+        if self._backend is not None:
+            self._backend.stop()
 
     def solve(self) -> SolveResult:
         """Optimise every level in turn within the time limit."""
-        started = time.monotonic()
+        self._started = started = time.monotonic()
         options = self.options
         built = PlacementModel(self.instance, options, self.eligibility)
-        built.enforce_locks()
+        backend = self._backend = CpSatBackend(
+            built.program,
+            workers=options.num_workers,
+            seed=options.seed,
+            deterministic=options.deterministic,
+        )
+        if self._stopped.is_set():
+            backend.stop()
         result = SolveResult(
-            "UNKNOWN", None, num_cohorts=len(built.cohorts), num_pairs=built.xs.num_pairs
+            "UNKNOWN", None, num_cohorts=len(built.cohorts), num_pairs=built.pairs.num_pairs
         )
         best = self._lottery_start(built)
-        if best is not None:
-            built.hint(best)
         for position, level in enumerate(built.levels):
             remaining = options.time_limit - (time.monotonic() - started)
+            budget = remaining / (len(built.levels) - position)
             if self._stopped.is_set() or remaining <= 0:
-                level_result, solution = (
-                    LevelResult(name=level.name, sense=level.sense, status="NOT_SOLVED"),
-                    None,
-                )
+                level_result, solution = _not_solved(level), None
             else:
-                budget = max(remaining / (len(built.levels) - position), 0.5)
-                level_result, solution = self._solve_level(built, level, budget, started)
+                level_result, solution = self._solve_level(built, backend, level, best, budget)
             if level_result.status == "INFEASIBLE":
                 result.levels.append(level_result)
                 result.status = "INFEASIBLE"
                 result.seconds = time.monotonic() - started
                 return result
             if solution is None and best is not None:
-                # nothing better found in time: the previous solution stands for this level
-                solution = best
+                solution = best  # nothing better in time: the previous solution stands
                 level_result = level_result.model_copy(
-                    update={"value": float(level.evaluate(best))}
+                    update={"value": level.objective.value(best)}
                 )
             result.levels.append(level_result)
             if solution is None:
                 continue
             best = solution
-            built.hint(best)
-            achieved = level.evaluate(best)
-            built.model.add(
-                level.expr >= achieved if level.sense == "max" else level.expr <= achieved
+            achieved = level.objective.value(best)
+            built.program.add_row(
+                LEVEL_ROW,
+                level.name,
+                level.objective.columns,
+                level.objective.coefficients,
+                lower=achieved if level.sense == "max" else -INFINITY,
+                upper=achieved if level.sense == "min" else INFINITY,
             )
         result.seconds = time.monotonic() - started
         result.interrupted = self._stopped.is_set()
@@ -226,55 +142,108 @@ class LexicographicSolver:
             result.status = "FEASIBLE"
         return result
 
-    def _lottery_start(self, built: PlacementModel) -> Counts | None:
-        """The lottery's allocation as pair counts, if it keeps every lock (else no hint)."""
-        start = lottery(self.instance, self.options.seed, built.eligibility)
-        locked_rows = {n.key for n in self.instance.needs if n.locked_ward is not None}
-        if {p.key for p in start.placements if p.locked} != locked_rows:
-            return None
-        return built.counts_of(start.placements)
-
+    # ---- one level ---------------------------------------------------------------------------
     def _solve_level(
-        self, built: PlacementModel, level: Level, budget: float, started: float
-    ) -> tuple[LevelResult, Counts | None]:
-        model = built.model
-        if level.sense == "max":
-            model.maximize(level.expr)
-        else:
-            model.minimize(level.expr)
-        solver = cp_model.CpSolver()
-        params = solver.parameters
-        params.max_time_in_seconds = budget
-        params.num_workers = self.options.num_workers
-        params.random_seed = self.options.seed
-        if self.options.deterministic:
-            params.interleave_search = True
-            params.max_deterministic_time = budget * 2
-        self._current = solver
+        self,
+        built: PlacementModel,
+        backend: CpSatBackend,
+        level: Level,
+        best: IntArray | None,
+        budget: float,
+    ) -> tuple[LevelResult, IntArray | None]:
         level_start = time.monotonic()
-        if self.progress is not None:
-            status = solver.solve(model, _Progress(level.name, started, self.progress))
-        else:
-            status = solver.solve(model)
-        self._current = None
+        objective = level.objective
+        lp = solve_lp(built.program, objective, time_limit=budget, register=self._on_lp_start)
+        bound: float | None = None
+        if lp.status == "OPTIMAL" and lp.value is not None and lp.x is not None:
+            bound = _integer_bound(lp.value, level.sense)
+            self._report(level.name, None, bound)
+            if lp.integral:
+                x = built.complete(np.round(lp.x).astype(np.int64))
+                value = objective.value(x)
+                if not built.program.violations(x) and value == bound:
+                    self._report(level.name, value, bound)
+                    return LevelResult(
+                        name=level.name,
+                        sense=level.sense,
+                        value=value,
+                        bound=bound,
+                        status="OPTIMAL",
+                        seconds=time.monotonic() - level_start,
+                    ), x
+            rounded = round_and_fill(
+                built.program, built.pairs.num_pairs, lp.x, objective, built.complete
+            )
+            if rounded is not None and (
+                best is None
+                or _better(objective.value(rounded), objective.value(best), level.sense)
+            ):
+                best = rounded
+        elif lp.status == "INFEASIBLE":
+            bound = None  # CP-SAT confirms and the caller reports the colliding locks
+        remaining = budget - (time.monotonic() - level_start)
+        cp = backend.solve(
+            objective,
+            time_limit=remaining,
+            hint=best,
+            bound=bound,
+            progress=lambda value, cp_bound: self._report(level.name, value, cp_bound),
+        )
         seconds = time.monotonic() - level_start
-        name = STATUS_NAMES.get(status, str(status))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return LevelResult(
-                name=level.name, sense=level.sense, status=name, seconds=seconds
-            ), None
-        counts = {p.index: n for p in built.xs.pairs if (n := int(solver.value(p.var)))}
-        value, bound = float(solver.objective_value), float(solver.best_objective_bound)
-        if self.progress is not None:
-            self.progress(level.name, value, bound, time.monotonic() - started)
+        bounds = [b for b in (bound, cp.bound) if b is not None]
+        proven = (min(bounds) if level.sense == "max" else max(bounds)) if bounds else None
+        if cp.x is None:
+            if cp.status == "INFEASIBLE" or best is None:
+                return LevelResult(
+                    name=level.name,
+                    sense=level.sense,
+                    status=cp.status,
+                    bound=proven,
+                    seconds=seconds,
+                ), None
+            solution, status = best, "FEASIBLE"  # the hint stands (e.g. no time was left)
+        else:
+            solution, status = cp.x, cp.status
+        value = objective.value(solution)
+        if value == proven:
+            status = "OPTIMAL"
+        self._report(level.name, value, proven)
         return LevelResult(
             name=level.name,
             sense=level.sense,
             value=value,
-            bound=bound,
-            status=name,
+            bound=proven,
+            status=status,
             seconds=seconds,
-        ), counts
+        ), solution
+
+    def _on_lp_start(self, interrupt: Callable[[], object]) -> None:
+        self._interrupt_lp = interrupt
+        if self._stopped.is_set():
+            interrupt()
+
+    def _lottery_start(self, built: PlacementModel) -> IntArray | None:
+        """The lottery's allocation as a full solution, if it is feasible (it keeps the locks)."""
+        start = lottery(self.instance, self.options.seed, built.eligibility)
+        x = built.complete(built.counts_of(start.placements))
+        return None if built.program.violations(x) else x
+
+    def _report(self, level: str, value: float | None, bound: float | None) -> None:
+        if self.progress is not None:
+            self.progress(level, value, bound, time.monotonic() - self._started)
+
+
+def _integer_bound(lp_value: float, sense: str) -> float:
+    """The best integer value the LP optimum allows (floor for max, ceil for min)."""
+    return float(math.floor(lp_value + 1e-6) if sense == "max" else math.ceil(lp_value - 1e-6))
+
+
+def _better(a: float, b: float, sense: str) -> bool:
+    return a > b if sense == "max" else a < b
+
+
+def _not_solved(level: Level) -> LevelResult:
+    return LevelResult(name=level.name, sense=level.sense, status="NOT_SOLVED")
 
 
 def solve_placements(
