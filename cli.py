@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn
@@ -49,7 +49,7 @@ EXIT_FAILED = 1
 EXIT_INPUT = 2
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     """Language of sheet names and labels in written workbooks."""
 
     en = "en"
@@ -232,9 +232,7 @@ def solve(
     with _errors_reported():
         _check_output(output, [workbook], force)
         instance = _read(workbook)
-        options = effective_options(
-            instance, time_limit=time_limit, workers=workers, seed=seed
-        )
+        options = effective_options(instance, time_limit=time_limit, workers=workers, seed=seed)
         err.print(
             f"solving {instance.num_needs} student rows, {len(instance.wards)} wards "
             f"(time limit {options.time_limit:g} s, {options.num_workers} workers, seed "
@@ -246,21 +244,29 @@ def solve(
                 try:
                     allocation = run.run()
                 except InfeasibleError as error:
-                    err.print("[bold red]no allocation keeps every locked placement:[/]",
-                              markup=True)
+                    err.print(
+                        "[bold red]no allocation keeps every locked placement:[/]", markup=True
+                    )
                     for reason in error.reasons:
                         err.print(f"  - {_escape(reason)}")
                     err.print("Nothing was written.")
                     raise typer.Exit(EXIT_INPUT) from None
                 except NoSolutionError as error:
                     _fail(f"{error}; nothing was written", EXIT_FAILED)
-        write_allocation(instance, allocation, output, options=options,
-                         language=lang.value if lang else None, force=force)
+        write_allocation(
+            instance,
+            allocation,
+            output,
+            options=options,
+            language=lang.value if lang else None,
+            force=force,
+        )
         _print_summary(instance, allocation, options, output)
 
 
-def _print_summary(instance: Instance, allocation: Allocation, options: Options,
-                   output: Path) -> None:
+def _print_summary(
+    instance: Instance, allocation: Allocation, options: Options, output: Path
+) -> None:
     from placement.report import agreements_frame, wish_profile
 
     run = allocation.run
@@ -359,6 +365,7 @@ def demo(
 ) -> None:
     """Write a realistic synthetic Helse Vest region to try the tool on."""
     from placement.demo import generate_region
+
     from placement.io.write_input import write_instance
 
     with _errors_reported():

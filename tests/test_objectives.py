@@ -24,8 +24,7 @@ def test_level_1_places_everyone_it_can():
     assert allocation.num_placed == 2
     assert allocation.run is not None
     level = allocation.run.levels[0]
-    assert (level.name, level.value, level.bound, level.status) == (
-        "placements", 2, 2, "OPTIMAL")
+    assert (level.name, level.value, level.bound, level.status) == ("placements", 2, 2, "OPTIMAL")
 
 
 def test_level_1_beats_level_3_wishes():

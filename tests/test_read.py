@@ -61,8 +61,11 @@ def test_blank_rows_and_stray_whitespace_are_ignored(tmp_path):
 
 def test_round_trip_of_a_built_instance(tmp_path):
     inst = f.instance(
-        students=[f.student("s1", prefs=("W1", "", "S1"), requires=("wheelchair",),
-                            avoid=("W2",), group_id="g1")],
+        students=[
+            f.student(
+                "s1", prefs=("W1", "", "S1"), requires=("wheelchair",), avoid=("W2",), group_id="g1"
+            )
+        ],
         wards=[f.ward("W1", tags=("wheelchair",)), f.ward("W2", max_students=3)],
         agreements=[f.agreement(organisation="Trust A", min_places=1, max_places=5)],
         history=(f.history("s1", "W2"),),

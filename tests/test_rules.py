@@ -86,9 +86,7 @@ def test_required_tags_hold_and_bite():
 def test_avoid_a_ward_and_a_whole_site():
     # Avoiding W1 leaves W2; avoiding site S1 (both wards are there) leaves nothing.
     wards = [f.ward("W1"), f.ward("W2")]
-    assert placed_at(f.instance(students=[f.student(avoid=("W1",))], wards=wards)) == {
-        "s1": "W2"
-    }
+    assert placed_at(f.instance(students=[f.student(avoid=("W1",))], wards=wards)) == {"s1": "W2"}
     inst = f.instance(students=[f.student(avoid=("S1",))], wards=wards)
     assert placed_at(inst) == {}
     assert "avoid list" in reason_of(inst)

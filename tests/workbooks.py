@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from openpyxl import Workbook
 Rows = Sequence[Sequence[Any]]
 
 
-def write_raw(path: Path, sheets: dict[str, Rows]) -> Path:
+def write_raw(path: Path, sheets: Mapping[str, Rows]) -> Path:
     """Write each sheet's rows exactly as given (first row usually the header)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -62,8 +62,10 @@ def minimal_sheets(norwegian: bool = False) -> dict[str, list[list[Any]]]:
             ["period_id", "programme_id", "start_date", "end_date", "specialty"],
             ["P1", "NURSE", "2026-01-05", "2026-01-30", "surgery"],
         ],
-        "Sites": [["site_id", "name", "organisation", "location"], ["S1", "Site 1", "Trust A",
-                                                                     "Bergen"]],
+        "Sites": [
+            ["site_id", "name", "organisation", "location"],
+            ["S1", "Site 1", "Trust A", "Bergen"],
+        ],
         "Wards": [["ward_id", "site_id", "specialties"], ["W1", "S1", "surgery"]],
         "Supervisors": [["ward_id", "profession", "supervisors"], ["W1", "nursing", 2]],
         "Students": [
