@@ -8,13 +8,16 @@ eligibility filter the solver uses. Every solve runs it before writing, and
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
 from placement.allocation import Allocation, Placement
-from placement.instance import Agreement, Instance, Need, SupervisorRow, norm
+from placement.instance import Agreement, Instance, Need, SupervisorRow, haversine_km, norm
+from placement.levels import group_members, level_names
 from placement.options import Options
 from placement.weeks import week_label
 
@@ -44,48 +47,147 @@ class CheckReport:
 
 
 LEVEL_NAMES = ("placements", "shortfall", "wish_cost")
+"""The spec's levels 1-3, in every run; `placement.levels.level_names` adds the others."""
 
 
 def check(
-    instance: Instance, allocation: Allocation, options: Options | None = None
+    instance: Instance,
+    allocation: Allocation,
+    options: Options | None = None,
+    previous: Allocation | None = None,
 ) -> CheckReport:
-    """Verify hard rules 1-5 and recompute objective levels 1-3."""
+    """Verify hard rules 1-5 and recompute every objective level of the run.
+
+    `previous` is the allocation a re-planning run started from (for the moves level).
+    """
     options = options or Options()
     report = CheckReport()
     placed = _check_rows(instance, allocation, report)
     history = {(h.student_id, h.ward_id) for h in instance.history}
     for placement, need in placed:
-        _check_rule_1(instance, placement, need, history, report)
+        _check_rule_1(instance, placement, need, history, options, report)
     _check_rule_2(instance, placed, report)
     _check_rule_3(instance, placed, report)
     _check_rule_4_weeks(instance, placed, report)
     _check_rule_5(instance, allocation, report)
-    report.levels = objective_levels(instance, placed, options)
+    report.levels = objective_levels(instance, placed, options, previous)
     return report
 
 
 def objective_levels(
-    instance: Instance, placed: list[tuple[Placement, Need]], options: Options
+    instance: Instance,
+    placed: list[tuple[Placement, Need]],
+    options: Options,
+    previous: Allocation | None = None,
 ) -> dict[str, float]:
-    """Levels 1-3 of the spec's objective for these placements."""
-    shortfall = 0
+    """Every objective level of the run for these placements, most important first."""
+    ranks = [(_wish_rank(instance, need, p.ward_id), need) for p, need in placed]
+    wishing = [rank for rank, need in ranks if any(need.preferences)]
+    values: dict[str, float] = {"placements": len(placed)}
+    if previous is not None:
+        values["moves"] = _moves(instance, placed, previous)
     counts = _agreement_counts(instance, placed)
-    for agreement in instance.agreements or ():
-        shortfall += max(0, agreement.min_places - counts[agreement.agreement_id])
-    wish_cost = 0
-    for placement, need in placed:
-        rank = _wish_rank(instance, need, placement.ward_id)
-        has_wishes = any(w for w in need.preferences)
-        wish_cost += options.wish_cost(rank, has_wishes)
-    return {"placements": len(placed), "shortfall": shortfall, "wish_cost": wish_cost}
+    values["shortfall"] = sum(
+        max(0, a.min_places - counts[a.agreement_id]) for a in instance.agreements or ()
+    )
+    values["unwished"] = sum(rank is None for rank in wishing)
+    values["worst_rank"] = max((rank for rank in wishing if rank is not None), default=0)
+    values["wish_cost"] = sum(
+        options.wish_cost(rank, any(need.preferences)) for rank, need in ranks
+    )
+    values["repeats"] = _repeats(instance, placed, options.prefer_new)
+    values["groups_split"] = _groups_split(instance, placed)
+    values["travel_km"] = _travel_km(instance, placed)
+    values["peak_load"] = _peak_load(instance, placed)
+    names = level_names(instance, options, replanning=previous is not None)
+    return {name: values[name] for name in names}
 
 
 def evaluate(
-    instance: Instance, allocation: Allocation, options: Options | None = None
+    instance: Instance,
+    allocation: Allocation,
+    options: Options | None = None,
+    previous: Allocation | None = None,
 ) -> dict[str, float]:
     """The objective levels of an allocation (assumed valid)."""
     placed = [(p, instance.need[p.key]) for p in allocation.placements if p.key in instance.need]
-    return objective_levels(instance, placed, options or Options())
+    return objective_levels(instance, placed, options or Options(), previous)
+
+
+# ---- the levels after the spec's first three --------------------------------------------------
+def _moves(instance: Instance, placed: list[tuple[Placement, Need]], previous: Allocation) -> int:
+    """Rows placed in `previous` that still exist and are not at the same ward now."""
+    now = {p.key: p.ward_id for p, _ in placed}
+    return sum(
+        1 for p in previous.placements if p.key in instance.need and now.get(p.key) != p.ward_id
+    )
+
+
+def _repeats(instance: Instance, placed: list[tuple[Placement, Need]], mode: str) -> int:
+    """Placements at a site (or teaching a specialty) of a ward in the student's History."""
+    if mode == "none":
+        return 0
+    had: dict[str, list[str]] = defaultdict(list)
+    for entry in instance.history:
+        if entry.ward_id in instance.ward:
+            had[entry.student_id].append(entry.ward_id)
+    count = 0
+    for placement, need in placed:
+        before = had.get(need.student_id)
+        if not before:
+            continue
+        ward = instance.ward[placement.ward_id]
+        if mode == "site":
+            count += ward.site_id in {instance.ward[w].site_id for w in before}
+        else:
+            taught = {norm(s) for w in before for s in instance.ward[w].specialties}
+            count += bool(taught & {norm(s) for s in ward.specialties})
+    return count
+
+
+def _groups_split(instance: Instance, placed: list[tuple[Placement, Need]]) -> int:
+    """Groups (same group_id and period) whose placed students are at more than one ward."""
+    ward_of = {p.key: p.ward_id for p, _ in placed}
+    return sum(
+        len({ward_of[key] for key in keys if key in ward_of}) > 1
+        for keys in group_members(instance).values()
+    )
+
+
+def _travel_km(instance: Instance, placed: list[tuple[Placement, Need]]) -> int:
+    """Total great-circle km, each placement rounded to whole km, where both ends are known."""
+    coordinates = {norm(loc.location): (loc.latitude, loc.longitude) for loc in instance.locations}
+    total = 0
+    for placement, need in placed:
+        km = _distance(instance, coordinates, need, placement.ward_id)
+        if km is not None:
+            total += round(km)
+    return total
+
+
+def _distance(
+    instance: Instance,
+    coordinates: Mapping[str, tuple[float, float]],
+    need: Need,
+    ward_id: str,
+) -> float | None:
+    ward = instance.ward[ward_id]
+    town = ward.location or instance.site[ward.site_id].location
+    home = coordinates.get(norm(need.home_location)) if need.home_location else None
+    there = coordinates.get(norm(town)) if town else None
+    return None if home is None or there is None else haversine_km(home, there)
+
+
+def _peak_load(instance: Instance, placed: list[tuple[Placement, Need]]) -> int:
+    """Highest supervisors used / available of any ward, profession and week, as whole %."""
+    used = _supervisors_used(instance, placed)
+    available = _supervisors_available(instance)
+    peak = 0
+    for key, load in used.items():
+        supervisors = available(*key)
+        if supervisors > 0:
+            peak = max(peak, math.ceil(100 * load / supervisors))
+    return peak
 
 
 def _check_rows(
@@ -145,6 +247,7 @@ def _check_rule_1(
     placement: Placement,
     need: Need,
     history: set[tuple[str, str]],
+    options: Options,
     report: CheckReport,
 ) -> None:
     ward = instance.ward[placement.ward_id]
@@ -167,6 +270,18 @@ def _check_rule_1(
         report.violations.append(Violation(1, f"{who}: the ward or site is on the avoid list"))
     if (need.student_id, ward.ward_id) in history:
         report.violations.append(Violation(1, f"{who}: the student has been at this ward before"))
+    limit = (
+        programme.max_travel_km if programme.max_travel_km is not None else (options.max_travel_km)
+    )
+    if limit is not None and need.locked_ward != ward.ward_id:
+        coordinates = {
+            norm(loc.location): (loc.latitude, loc.longitude) for loc in instance.locations
+        }
+        km = _distance(instance, coordinates, need, ward.ward_id)
+        if km is not None and km > limit and _wish_rank(instance, need, ward.ward_id) is None:
+            report.violations.append(
+                Violation(1, f"{who}: {km:.0f} km from home, max_travel_km is {limit:g}")
+            )
     if instance.agreements is not None:
         institution = programme.institution_id
         covered = False
@@ -200,27 +315,46 @@ def _weeks(instance: Instance, need: Need) -> list[date]:
     return list(instance.period[need.period_id].weeks)
 
 
-def _check_rule_2(
-    instance: Instance, placed: list[tuple[Placement, Need]], report: CheckReport
-) -> None:
+def _supervisors_used(
+    instance: Instance, placed: list[tuple[Placement, Need]]
+) -> dict[tuple[str, str, date], Fraction]:
+    """Supervisors used per (ward, profession, week): 1/ratio per student, exactly."""
     used: dict[tuple[str, str, date], Fraction] = defaultdict(Fraction)
-    students: Counter[tuple[str, date]] = Counter()
     for placement, need in placed:
         profession = norm(instance.programme[need.programme_id].profession)
         share = Fraction(1, _ratio(instance, need))
         for week in _weeks(instance, need):
             used[(placement.ward_id, profession, week)] += share
-            students[(placement.ward_id, week)] += 1
+    return used
+
+
+def _supervisors_available(instance: Instance) -> Callable[[str, str, date], int]:
+    """Supervisors available to (ward, profession, week): the rows whose range holds Monday."""
     rows: dict[tuple[str, str], list[SupervisorRow]] = defaultdict(list)
     for row in instance.supervisors:
         rows[(row.ward_id, norm(row.profession))].append(row)
-    for (ward_id, profession, week), load in used.items():
-        available = sum(
+
+    def available(ward_id: str, profession: str, week: date) -> int:
+        return sum(
             row.supervisors
             for row in rows[(ward_id, profession)]
             if (row.start_date is None or row.start_date <= week)
             and (row.end_date is None or week <= row.end_date)
         )
+
+    return available
+
+
+def _check_rule_2(
+    instance: Instance, placed: list[tuple[Placement, Need]], report: CheckReport
+) -> None:
+    students: Counter[tuple[str, date]] = Counter()
+    for placement, need in placed:
+        for week in _weeks(instance, need):
+            students[(placement.ward_id, week)] += 1
+    supervisors = _supervisors_available(instance)
+    for (ward_id, profession, week), load in _supervisors_used(instance, placed).items():
+        available = supervisors(ward_id, profession, week)
         if load > available:
             report.violations.append(
                 Violation(

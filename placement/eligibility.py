@@ -30,9 +30,10 @@ class Rule:
     TAGS = "requires"
     AVOID = "avoid"
     HISTORY = "history"
+    TRAVEL = "travel"  # farther from home than max_travel_km, and no wish names the place
     CAPACITY = "capacity"  # no supervisor or student room in some week of the period
 
-    ORDER = (SPECIALTY, PROFESSION, AGREEMENT, TAGS, AVOID, HISTORY, CAPACITY)
+    ORDER = (SPECIALTY, PROFESSION, AGREEMENT, TAGS, AVOID, HISTORY, TRAVEL, CAPACITY)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class Stage:
 class Eligibility:
     """Eligible wards per student row, computed once per instance."""
 
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, max_travel_km: float | None = None) -> None:
         self.instance = instance
+        self.max_travel_km = max_travel_km  # the global limit; a programme's own overrides it
         self._open_cache: dict[tuple[str, str], frozenset[str] | None] = {}
         self._full_weeks_cache: dict[tuple[str, str, str], tuple[date, ...]] = {}
         self._base_cache: dict[tuple[str, str, str], list[Stage]] = {}
@@ -163,7 +165,8 @@ class Eligibility:
         inst = self.instance
         base = self._base_stages(need.programme_id, need.period_id, inst.specialty_of(need))
         history = inst.history_of.get(need.student_id, frozenset())
-        if not (need.requires or need.avoid or history):
+        travel_limit = self.travel_limit(need)
+        if not (need.requires or need.avoid or history or travel_limit is not None):
             return self._plain_stages(need.programme_id, need.period_id, inst.specialty_of(need))
         stages = list(base)
         current = stages[-1].remaining
@@ -180,6 +183,17 @@ class Eligibility:
         kept = tuple(w for w in current if w not in history) if history else current
         stages.append(_stage(Rule.HISTORY, current, kept))
         current = kept
+        if travel_limit is not None:
+            wished = inst.wish_ranks(need)
+            kept = tuple(
+                w
+                for w in current
+                if w in wished
+                or w == need.locked_ward  # an agreed placement is the coordinator's call
+                or (inst.travel_km(need, w) or 0.0) <= travel_limit
+            )
+        stages.append(_stage(Rule.TRAVEL, current, kept))
+        current = kept
         with_room = self._with_room(need.programme_id, need.period_id, inst.specialty_of(need))
         stages.append(_stage(Rule.CAPACITY, current, tuple(w for w in current if w in with_room)))
         return stages
@@ -193,7 +207,10 @@ class Eligibility:
         if stages is None:
             base = self._base_stages(programme_id, period_id, specialty)
             opened = base[-1].remaining
-            unchanged = [Stage(rule, (), opened) for rule in (Rule.TAGS, Rule.AVOID, Rule.HISTORY)]
+            unchanged = [
+                Stage(rule, (), opened)
+                for rule in (Rule.TAGS, Rule.AVOID, Rule.HISTORY, Rule.TRAVEL)
+            ]
             with_room = self._with_room(programme_id, period_id, specialty)
             capacity = _stage(Rule.CAPACITY, opened, tuple(w for w in opened if w in with_room))
             stages = self._plain_cache[key] = [*base, *unchanged, capacity]
@@ -212,6 +229,15 @@ class Eligibility:
                 w for w in opened if not self.full_weeks(w, profession, period_id)
             )
         return wards
+
+    def travel_limit(self, need: Need) -> float | None:
+        """The row's travel limit in km, or None where none applies (no limit or no home)."""
+        limit = self.instance.programme[need.programme_id].max_travel_km
+        if limit is None:
+            limit = self.max_travel_km
+        if limit is None or self.instance.home_coordinates(need) is None:
+            return None
+        return limit
 
     def allowed_wards(self, need: Need) -> tuple[str, ...]:
         """Wards that hard rule 1 allows for this row (capacity not considered)."""

@@ -412,6 +412,23 @@ class Instance(FrozenModel):
             return None
         return haversine_km(a, b)
 
+    def home_coordinates(self, need: Need) -> tuple[float, float] | None:
+        """Coordinates of the row's home_location, if the Locations sheet has them."""
+        if not need.home_location:
+            return None
+        return self.coordinates.get(norm(need.home_location))
+
+    def travel_km(self, need: Need, ward_id: str) -> float | None:
+        """Great-circle km from the row's home_location to the ward (None if either unknown)."""
+        return self.distance_km(need.home_location, self.location_of(ward_id))
+
+    @property
+    def has_travel(self) -> bool:
+        """Whether any row has a home whose distance to some ward can be measured."""
+        return bool(self.locations) and any(
+            self.home_coordinates(n) is not None for n in self.needs
+        )
+
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in km between two (latitude, longitude) points."""

@@ -6,7 +6,7 @@ Every option has a default so an empty Settings sheet (or none) works.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -16,7 +16,13 @@ SETTING_ALIASES = {
     "frø": "seed",
     "tråder": "workers",
     "kostnad_uten_ønske": "unranked_cost",
+    "rettferdighet": "fairness",
+    "maks_reise_km": "max_travel_km",
+    "foretrekk_ny": "prefer_new",
 }
+
+FAIRNESS_MODES = ("total", "minimax")
+PREFER_NEW = ("none", "site", "specialty")
 
 
 class Options(BaseModel):
@@ -39,6 +45,22 @@ class Options(BaseModel):
     )
     wish_costs: tuple[int, ...] = Field(
         default=(), description="cost of the 1st, 2nd, ... wish; default k-1 for the k-th"
+    )
+    fairness: Literal["total", "minimax"] = Field(
+        default="total",
+        description="total: minimise the total wish cost; minimax: first the number of "
+        "students given none of their wishes and the worst wish rank given, then the total",
+    )
+    max_travel_km: float | None = Field(
+        default=None,
+        ge=0,
+        description="hard limit on the distance from a student's home_location to the ward, "
+        "except where a wish names the place (Programmes.max_travel_km overrides it)",
+    )
+    prefer_new: Literal["none", "site", "specialty"] = Field(
+        default="none",
+        description="after wishes, prefer a site (or a specialty) the student has not had "
+        "before, by the History sheet",
     )
 
     @property
@@ -95,6 +117,10 @@ def options_from_settings(settings: dict[str, str]) -> tuple[Options, list[str]]
         if key == "wish_costs":
             parts = [p.strip() for p in raw_value.split(",") if p.strip()]
             values[key] = tuple(parts)
+        elif key in {"fairness", "prefer_new"}:
+            values[key] = raw_value.strip().casefold()
+        elif key == "max_travel_km" and not raw_value.strip():
+            continue
         elif key == "deterministic":
             values[key] = raw_value.strip().casefold() in {"1", "true", "yes", "ja", "on"}
         else:
@@ -116,4 +142,8 @@ def _expected(error_type: str) -> str:
         return "a number"
     if "greater" in error_type:
         return "a positive number"
+    if "literal" in error_type:
+        return (
+            f"one of {', '.join(FAIRNESS_MODES)} (fairness) or {', '.join(PREFER_NEW)} (prefer_new)"
+        )
     return "valid"

@@ -94,6 +94,13 @@ class ReasonFinder:
                 f"the student has been at every remaining ward before "
                 f"({_names(last.removed)}); {trail}"
             )
+        if last.rule == Rule.TRAVEL:
+            limit = self.eligibility.travel_limit(need)
+            return (
+                f"every remaining ward is farther than {limit:g} km (max_travel_km) from the "
+                f"student's home {need.home_location} and no wish names it "
+                f"({_names(last.removed)}); {trail}"
+            )
         # capacity: every allowed ward has no room at all in some week
         details = []
         for ward_id in last.removed:
@@ -113,6 +120,7 @@ class ReasonFinder:
             Rule.TAGS: "have the required tags",
             Rule.AVOID: "are not on the avoid list",
             Rule.HISTORY: "are new to the student",
+            Rule.TRAVEL: "are within max_travel_km",
             Rule.CAPACITY: "have room in every week",
         }
         parts = [f"{len(s.remaining)} {words[s.rule]}" for s in stages]

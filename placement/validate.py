@@ -42,6 +42,12 @@ def rule_text(instance: Instance, need: Need, ward_id: str, rule: str) -> str:
         return f"the student's avoid list names {ward_id} or its site {ward.site_id}"
     if rule == Rule.HISTORY:
         return f"the student has been placed at {ward_id} before (History)"
+    if rule == Rule.TRAVEL:
+        km = instance.travel_km(need, ward_id) or 0.0
+        return (
+            f"{ward_id} is {km:.0f} km from the student's home {need.home_location}, beyond "
+            "max_travel_km, and no wish names it"
+        )
     if rule == Rule.CAPACITY:
         return f"{ward_id} has no room in some week of the period"
     return rule
@@ -50,7 +56,7 @@ def rule_text(instance: Instance, need: Need, ward_id: str, rule: str) -> str:
 def validate_instance(instance: Instance) -> list[Problem]:
     """Problems with locks, wishes and avoid lists; errors stop a run, notes do not."""
     problems: list[Problem] = []
-    eligibility = Eligibility(instance)
+    eligibility = Eligibility(instance, max_travel_km=_global_travel_limit(instance))
     name_keys = set(instance.wish_targets)
     avoid_keys = {norm(w.ward_id) for w in instance.wards} | {
         norm(s.site_id) for s in instance.sites
@@ -180,3 +186,14 @@ def _check_same_student_weeks(instance: Instance) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _global_travel_limit(instance: Instance) -> float | None:
+    """The Settings sheet's max_travel_km, if it holds a usable number."""
+    for key, value in instance.settings.items():
+        if key.strip().casefold().replace(" ", "_") in {"max_travel_km", "maks_reise_km"}:
+            try:
+                return float(value.replace(",", "."))
+            except ValueError:
+                return None
+    return None

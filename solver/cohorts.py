@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,6 +40,9 @@ class Cohort:
     ranks: tuple[int | None, ...]  # wish rank at each eligible ward
     costs: tuple[int, ...]  # wish cost at each eligible ward
     locked_ward: str | None = None
+    has_wishes: bool = False
+    travel_km: tuple[int, ...] = ()  # whole km from home to each eligible ward (0 unknown)
+    repeats: tuple[int, ...] = ()  # 1 where the ward repeats a site/specialty (prefer_new)
 
     @property
     def size(self) -> int:
@@ -49,39 +53,67 @@ class Cohort:
         return tuple(n.student_id for n in self.needs)
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the model sees of a row at its eligible wards; equal shapes are interchangeable."""
+
+    wards: tuple[str, ...]
+    ranks: tuple[int | None, ...]
+    costs: tuple[int, ...]
+    has_wishes: bool
+    travel_km: tuple[int, ...]
+    repeats: tuple[int, ...]
+
+
 def build_cohorts(
-    instance: Instance, eligibility: Eligibility, ledger: CapacityLedger, options: Options
+    instance: Instance,
+    eligibility: Eligibility,
+    ledger: CapacityLedger,
+    options: Options,
+    *,
+    alone: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Cohort]:
-    """Group the instance's rows into cohorts (seeded order within each cohort)."""
+    """Group the instance's rows into cohorts (seeded order within each cohort).
+
+    Rows in `alone` (e.g. previously placed rows when re-planning) get cohorts of one.
+    """
     overlapping = _students_with_overlapping_rows(instance)
     order = list(instance.needs)
     random.Random(options.seed).shuffle(order)
     groups: dict[tuple[object, ...], list[Need]] = defaultdict(list)
-    shapes: dict[
-        tuple[object, ...], tuple[tuple[str, ...], tuple[int | None, ...], tuple[int, ...]]
-    ] = {}
+    shapes: dict[tuple[object, ...], _Shape] = {}
+    travel = instance.has_travel
+    repeat_of = _repeat_test(instance, options.prefer_new)
     for need in order:
         wards = eligibility.eligible_wards(need)
         wished = instance.wish_ranks(need)
         ranks = tuple(wished.get(w) for w in wards)
         has_wishes = any(need.preferences)
-        costs = tuple(options.wish_cost(r, has_wishes) for r in ranks)
-        alone = (
+        shape = _Shape(
+            wards=wards,
+            ranks=ranks,
+            costs=tuple(options.wish_cost(r, has_wishes) for r in ranks),
+            has_wishes=has_wishes,
+            travel_km=tuple(round(instance.travel_km(need, w) or 0.0) for w in wards)
+            if travel
+            else (),
+            repeats=tuple(int(repeat_of(need, w)) for w in wards) if repeat_of else (),
+        )
+        by_itself = (
             need.locked_ward is not None
             or need.group_id is not None
             or need.student_id in overlapping
+            or need.key in alone
         )
         key: tuple[object, ...] = (
-            ("alone", need.key)
-            if alone
-            else (need.programme_id, need.period_id, wards, costs, ranks)
+            ("alone", need.key) if by_itself else (need.programme_id, need.period_id, shape)
         )
         groups[key].append(need)
-        shapes[key] = (wards, ranks, costs)
+        shapes[key] = shape
     cohorts: list[Cohort] = []
     for key, needs in groups.items():
         first = needs[0]
-        wards, ranks, costs = shapes[key]
+        shape = shapes[key]
         cohorts.append(
             Cohort(
                 index=len(cohorts),
@@ -92,13 +124,40 @@ def build_cohorts(
                 profession=norm(instance.profession_of(first)),
                 weeks=instance.weeks_of(first),
                 units=ledger.units_of(first.period_id),
-                wards=wards,
-                ranks=ranks,
-                costs=costs,
+                wards=shape.wards,
+                ranks=shape.ranks,
+                costs=shape.costs,
                 locked_ward=first.locked_ward,
+                has_wishes=shape.has_wishes,
+                travel_km=shape.travel_km,
+                repeats=shape.repeats,
             )
         )
     return cohorts
+
+
+def _repeat_test(instance: Instance, mode: str) -> Callable[[Need, str], bool] | None:
+    """Whether a ward repeats a site (or specialty) of the student's History, per prefer_new."""
+    if mode == "none" or not instance.history:
+        return None
+    had: dict[str, set[str]] = defaultdict(set)
+    for entry in instance.history:
+        ward = instance.ward.get(entry.ward_id)
+        if ward is None:
+            continue
+        if mode == "site":
+            had[entry.student_id].add(ward.site_id)
+        else:
+            had[entry.student_id] |= ward.specialty_keys
+
+    def repeats(need: Need, ward_id: str) -> bool:
+        before = had.get(need.student_id)
+        if not before:
+            return False
+        ward = instance.ward[ward_id]
+        return ward.site_id in before if mode == "site" else bool(ward.specialty_keys & before)
+
+    return repeats
 
 
 def _students_with_overlapping_rows(instance: Instance) -> set[str]:

@@ -26,6 +26,7 @@ SUPERVISORS = "supervisors"
 MAX_STUDENTS = "max_students"
 AGREEMENT_MAX = "agreement_max"
 LOCK = "lock"
+SUPERVISOR_LOAD = "supervisor_load"
 
 
 def add_one_place_per_row(program: IntegerProgram, pairs: Pairs) -> None:
@@ -83,6 +84,22 @@ def add_supervisor_capacity(program: IntegerProgram, pairs: Pairs) -> None:
         capacity=lambda ward, prof, week: int(pairs.grid.supervisor_units[ward, prof, week]),
         key=lambda ward, prof, week: (pairs.ward_ids[ward], _name(pairs, prof), week),
         professions=profession,
+    )
+
+
+def add_supervisor_load(program: IntegerProgram, pairs: Pairs, load_column: int) -> None:
+    """Peak load level: in every ward, profession and week, 100 * used <= available * load."""
+    profession = pairs.cohort_profession[pairs.cohort]
+    _add_weekly_rows(
+        program,
+        SUPERVISOR_LOAD,
+        pairs,
+        group=pairs.ward * len(pairs.grid.profession_index) + profession,
+        weights=pairs.cohort_units[pairs.cohort],
+        capacity=lambda ward, prof, week: int(pairs.grid.supervisor_units[ward, prof, week]),
+        key=lambda ward, prof, week: (pairs.ward_ids[ward], _name(pairs, prof), week),
+        professions=profession,
+        load_column=load_column,
     )
 
 
@@ -190,11 +207,13 @@ def _add_weekly_rows(
     key: Callable[[int, int, date], object],
     professions: IntArray,
     only: npt.NDArray[np.bool_] | None = None,
+    load_column: int | None = None,
 ) -> None:
     """One row per (group, week) over the pairs present that week, deduplicated.
 
     Weeks in which the same pairs are present give the same row; only the one with
-    the smallest capacity is kept, and only if it can bind.
+    the smallest capacity is kept, and only if it can bind. With `load_column`
+    (the peak load level), every row is kept as `100 * used - capacity * load <= 0`.
     """
     selected = np.arange(pairs.num_pairs) if only is None else np.flatnonzero(only)
     if len(selected) == 0:
@@ -224,7 +243,7 @@ def _add_weekly_rows(
         prof = int(professions[first])
         week = int(entry_week[row_start[r]])
         cap = int(capacity(ward, prof, week))
-        if load[r] <= cap:
+        if load[r] <= cap and load_column is None:
             continue
         fp = (int(entry_group[row_start[r]]), int(fingerprint[r]), int(row_end[r] - row_start[r]))
         if fp not in tightest or cap < tightest[fp][0]:
@@ -241,6 +260,10 @@ def _add_weekly_rows(
                 weeks_list[int(entry_week[row_start[r]])],
             )
         )
-        rows.append((members, weights[members]))
-        upper.append(cap)
+        if load_column is None:
+            rows.append((members, weights[members]))
+            upper.append(cap)
+        else:
+            rows.append((np.append(members, load_column), np.append(100 * weights[members], -cap)))
+            upper.append(0)
     program.add_rows(family, keys, rows, [-INFINITY] * len(keys), upper)

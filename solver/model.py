@@ -6,18 +6,19 @@ it to GLOP (its LP relaxation) and CP-SAT.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 
-from placement.allocation import Placement
+from placement.allocation import Allocation, Placement
 from placement.capacity import CapacityLedger
 from placement.eligibility import Eligibility
-from placement.instance import Instance
+from placement.instance import Instance, Need
+from placement.levels import group_members, level_names
 from placement.options import Options
-from solver import constraints
+from solver import constraints, objectives
 from solver.cohorts import Cohort, build_cohorts
-from solver.objectives import Level, placements_level, shortfall_level, wish_cost_level
+from solver.objectives import Level
 from solver.pairs import Pairs
 from solver.program import IntArray, IntegerProgram
 
@@ -26,11 +27,20 @@ class PlacementModel:
     """Everything the solver needs about one instance, as one integer program."""
 
     def __init__(
-        self, instance: Instance, options: Options, eligibility: Eligibility | None = None
+        self,
+        instance: Instance,
+        options: Options,
+        eligibility: Eligibility | None = None,
+        previous: Allocation | None = None,
     ) -> None:
         self.instance = instance
         self.options = options
-        self.eligibility = eligibility or Eligibility(instance)
+        self.previous_ward: dict[tuple[str, str], str] = (
+            {p.key: p.ward_id for p in previous.placements if p.key in instance.need}
+            if previous is not None
+            else {}
+        )
+        self.eligibility = eligibility or Eligibility(instance, max_travel_km=options.max_travel_km)
         self.grid = self.eligibility.grid
         ledger = CapacityLedger(instance, self.grid)
         self.cohorts: list[Cohort] = build_cohorts(instance, self.eligibility, ledger, options)
@@ -46,11 +56,52 @@ class PlacementModel:
         constraints.add_max_students(self.program, self.pairs)
         constraints.add_agreement_maximums(self.program, self.pairs, instance, self.membership)
         constraints.add_locks(self.program, self.pairs)
-        self.levels: list[Level] = [
-            placements_level(self.program, self.pairs),
-            shortfall_level(self.program, self.pairs, instance, self.membership),
-            wish_cost_level(self.program, self.pairs),
-        ]
+        self.level_names = level_names(instance, options, replanning=previous is not None)
+        self.levels: list[Level] = [self._level(name) for name in self.level_names]
+
+    def _level(self, name: str) -> Level:
+        """Build objective level `name` (adding its helper columns and rows)."""
+        program, pairs = self.program, self.pairs
+        if name == "placements":
+            return objectives.placements_level(program, pairs)
+        if name == "moves":
+            return objectives.moves_level(program, pairs, *self._previous_counts())
+        if name == "shortfall":
+            return objectives.shortfall_level(program, pairs, self.instance, self.membership)
+        if name == "unwished":
+            return objectives.unwished_level(program, pairs)
+        if name == "worst_rank":
+            return objectives.worst_rank_level(program, pairs)
+        if name == "wish_cost":
+            return objectives.wish_cost_level(program, pairs)
+        if name == "repeats":
+            return objectives.repeats_level(program, pairs)
+        if name == "groups_split":
+            cohort_of = {c.needs[0].key: c.index for c in self.cohorts if c.size == 1}
+            groups = {
+                key: [cohort_of[k] for k in keys]
+                for key, keys in group_members(self.instance).items()
+            }
+            return objectives.groups_level(program, pairs, groups)
+        if name == "travel_km":
+            return objectives.travel_level(program, pairs)
+        if name == "peak_load":
+            return objectives.peak_load_level(program, pairs)
+        raise ValueError(f"unknown objective level {name!r}")
+
+    def _previous_counts(self) -> tuple[dict[tuple[int, int], int], int]:
+        """Previous placements per (cohort, pair), and how many have no pair any more."""
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        forced = 0
+        cohort_of = {need.key: cohort for cohort in self.cohorts for need in cohort.needs}
+        for key, ward_id in self.previous_ward.items():
+            cohort = cohort_of[key]
+            pair = self.pairs.pair(cohort, ward_id)
+            if pair is None:
+                forced += 1
+            else:
+                counts[(cohort.index, pair)] += 1
+        return dict(counts), forced
 
     def complete(self, pair_counts: IntArray) -> IntArray:
         """A full solution vector from pair counts (helper columns computed)."""
@@ -75,20 +126,36 @@ class PlacementModel:
         return x
 
     def placements_from(self, x: IntArray) -> tuple[Placement, ...]:
-        """Placements from a solution: a cohort's first students (seeded order) take its places."""
+        """Placements from a solution: a cohort's first students (seeded order) take its places.
+
+        When re-planning, rows go back to their previous ward first where it has a place.
+        """
         out: list[Placement] = []
         for cohort in self.cohorts:
-            queue = iter(cohort.needs)
+            waiting = list(cohort.needs)
+            plan: list[tuple[str, int]] = []
             for pair in self.pairs.of_cohort(cohort):
                 ward_id = self.pairs.ward_id(int(pair))
-                for _ in range(int(x[pair])):
+                count = int(x[pair])
+                for need in [n for n in waiting if self.previous_ward.get(n.key) == ward_id]:
+                    if count == 0:
+                        break
+                    waiting.remove(need)
+                    out.append(_placement(need, ward_id))
+                    count -= 1
+                plan.append((ward_id, count))
+            queue = iter(waiting)
+            for ward_id, count in plan:
+                for _ in range(count):
                     need = next(queue)
-                    out.append(
-                        Placement(
-                            student_id=need.student_id,
-                            period_id=need.period_id,
-                            ward_id=ward_id,
-                            locked=need.locked_ward == ward_id,
-                        )
-                    )
+                    out.append(_placement(need, ward_id))
         return tuple(out)
+
+
+def _placement(need: Need, ward_id: str) -> Placement:
+    return Placement(
+        student_id=need.student_id,
+        period_id=need.period_id,
+        ward_id=ward_id,
+        locked=need.locked_ward == ward_id,
+    )

@@ -14,10 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.instance import Instance
+from solver.constraints import SUPERVISOR_LOAD, add_supervisor_load
 from solver.pairs import Pairs
 from solver.program import INFINITY, IntArray, IntegerProgram, Objective
 
 AGREEMENT_MIN = "agreement_min"
+WORST_RANK = "worst_rank"
+GROUP_LINK = "group_ward"
+GROUP_SPLIT = "group_split"
+KEEP_PREVIOUS = "keep_previous"
 
 Completion = Callable[[IntArray], IntArray]
 """Fills a level's helper columns in a full solution vector from its pair columns."""
@@ -77,3 +82,166 @@ def wish_cost_level(program: IntegerProgram, pairs: Pairs) -> Level:
     """Level 3: total wish cost (k-th wish costs k-1, no wish matched unranked_cost)."""
     columns = np.flatnonzero(pairs.cost).astype(np.int64)
     return Level(Objective("wish_cost", "min", columns, pairs.cost[columns]))
+
+
+def unwished_level(program: IntegerProgram, pairs: Pairs) -> Level:
+    """Minimax fairness, first: students with wishes placed at none of them."""
+    unwished = pairs.cohort_has_wishes[pairs.cohort] & (pairs.rank == 0)
+    columns = np.flatnonzero(unwished).astype(np.int64)
+    return Level(Objective("unwished", "min", columns, np.ones(len(columns), dtype=np.int64)))
+
+
+def worst_rank_level(program: IntegerProgram, pairs: Pairs) -> Level:
+    """Minimax fairness, then: the worst wish rank anyone is given.
+
+    One 0/1 column per rank t ("someone is at rank t or worse"), forced up by the
+    pairs at rank >= t; their sum is the worst rank given.
+    """
+    worst = int(pairs.rank.max()) if pairs.num_pairs else 0
+    columns = program.add_columns(
+        "worst_rank", np.zeros(worst, dtype=np.int64), np.ones(worst, dtype=np.int64)
+    )
+    rows, keys = [], []
+    for t, column in enumerate(columns, start=1):
+        members = np.flatnonzero(pairs.rank >= t).astype(np.int64)
+        big = int(pairs.upper[members].sum())
+        keys.append(t)
+        coefficients = np.append(np.ones(len(members), dtype=np.int64), -big)
+        rows.append((np.append(members, column), coefficients))
+    program.add_rows(WORST_RANK, keys, rows, [-INFINITY] * len(rows), [0] * len(rows))
+    ranks = pairs.rank
+
+    def complete(x: IntArray) -> IntArray:
+        given = ranks[x[: len(ranks)] > 0]
+        top = int(given.max()) if len(given) else 0
+        x[columns] = (np.arange(1, worst + 1) <= top).astype(np.int64)
+        return x
+
+    return Level(Objective("worst_rank", "min", columns, np.ones(worst, dtype=np.int64)), complete)
+
+
+def repeats_level(program: IntegerProgram, pairs: Pairs) -> Level:
+    """prefer_new: placements at a site or specialty the student has had before."""
+    columns = np.flatnonzero(pairs.repeats).astype(np.int64)
+    return Level(Objective("repeats", "min", columns, np.ones(len(columns), dtype=np.int64)))
+
+
+def travel_level(program: IntegerProgram, pairs: Pairs) -> Level:
+    """Level 4, second: total whole km from students' homes to their wards."""
+    columns = np.flatnonzero(pairs.travel_km).astype(np.int64)
+    return Level(Objective("travel_km", "min", columns, pairs.travel_km[columns]))
+
+
+def groups_level(
+    program: IntegerProgram, pairs: Pairs, groups: dict[tuple[str, str], list[int]]
+) -> Level:
+    """Level 4, first: groups whose students are not all at one ward.
+
+    Per group g: uses[g, w] (0/1) is forced up by every member placed at w, and
+    sum_w uses[g, w] <= 1 + (size - 1) * split[g].
+    """
+    split = program.add_columns(
+        "groups_split", np.zeros(len(groups), dtype=np.int64), np.ones(len(groups), dtype=np.int64)
+    )
+    plans: list[tuple[int, IntArray, list[IntArray]]] = []
+    link_keys: list[object] = []
+    link_rows: list[tuple[IntArray, IntArray]] = []
+    count_keys: list[object] = []
+    count_rows: list[tuple[IntArray, IntArray]] = []
+    count_upper: list[float] = []
+    for split_column, (key, cohort_indices) in zip(split, groups.items(), strict=True):
+        member_pairs = [pairs.of_cohort(pairs.cohorts[i]) for i in cohort_indices]
+        wards = np.unique(np.concatenate([pairs.ward[m] for m in member_pairs]))
+        uses = program.add_columns(
+            "group_ward", np.zeros(len(wards), dtype=np.int64), np.ones(len(wards), dtype=np.int64)
+        )
+        column_of_ward = dict(zip(wards.tolist(), uses.tolist(), strict=True))
+        by_ward: list[IntArray] = []
+        for members in member_pairs:
+            for pair in members.tolist():
+                link_keys.append((key, pairs.ward_id(pair)))
+                link_rows.append(
+                    (np.array([pair, column_of_ward[int(pairs.ward[pair])]]), np.array([1, -1]))
+                )
+        for ward in wards.tolist():
+            by_ward.append(np.concatenate([m[pairs.ward[m] == ward] for m in member_pairs]))
+        count_keys.append(key)
+        count_rows.append(
+            (
+                np.append(uses, split_column),
+                np.append(np.ones(len(uses), dtype=np.int64), -(len(cohort_indices) - 1)),
+            )
+        )
+        count_upper.append(1)
+        plans.append((int(split_column), uses, by_ward))
+    program.add_rows(
+        GROUP_LINK, link_keys, link_rows, [-INFINITY] * len(link_rows), [0] * len(link_rows)
+    )
+    program.add_rows(
+        GROUP_SPLIT, count_keys, count_rows, [-INFINITY] * len(count_rows), count_upper
+    )
+
+    def complete(x: IntArray) -> IntArray:
+        for split_column, uses, by_ward in plans:
+            used = np.array([int(x[m].sum() > 0) for m in by_ward], dtype=np.int64)
+            x[uses] = used
+            x[split_column] = int(used.sum() > 1)
+        return x
+
+    objective = Objective("groups_split", "min", split, np.ones(len(split), dtype=np.int64))
+    return Level(objective, complete)
+
+
+def moves_level(
+    program: IntegerProgram, pairs: Pairs, previous: dict[tuple[int, int], int], forced: int
+) -> Level:
+    """Re-planning, right after placements: previous placements not kept at their ward.
+
+    previous[(cohort, pair)] is how many of the cohort's rows were at the pair's
+    ward before; moved >= before - x. `forced` counts previous placements whose
+    ward is no longer possible at all: they move whatever the solver does.
+    """
+    items = sorted(previous.items())
+    before = np.array([k for _, k in items], dtype=np.int64)
+    moved = program.add_columns("moved", np.zeros(len(items), dtype=np.int64), before)
+    fixed = program.add_columns(
+        "moved_forced", np.full(1, forced, dtype=np.int64), np.full(1, forced, dtype=np.int64)
+    )
+    rows = [
+        (np.array([pair, column]), np.array([1, 1]))
+        for ((_, pair), _), column in zip(items, moved.tolist(), strict=True)
+    ]
+    program.add_rows(KEEP_PREVIOUS, [key for key, _ in items], rows, before, [INFINITY] * len(rows))
+    pair_of = np.array([pair for (_, pair), _ in items], dtype=np.int64)
+
+    def complete(x: IntArray) -> IntArray:
+        x[moved] = np.maximum(0, before - x[pair_of]) if len(items) else x[moved]
+        x[fixed] = forced
+        return x
+
+    columns = np.append(moved, fixed)
+    objective = Objective("moves", "min", columns, np.ones(len(columns), dtype=np.int64))
+    return Level(objective, complete)
+
+
+def peak_load_level(program: IntegerProgram, pairs: Pairs) -> Level:
+    """Level 4, last: the highest supervisor utilisation of any ward, profession and week (%)."""
+    (column,) = program.add_columns(
+        "peak_load", np.zeros(1, dtype=np.int64), np.full(1, 100, dtype=np.int64)
+    )
+    add_supervisor_load(program, pairs, int(column))
+    blocks = program.family(SUPERVISOR_LOAD)
+    block = blocks[-1] if blocks else None
+
+    def complete(x: IntArray) -> IntArray:
+        if block is None or block.num_rows == 0:
+            x[column] = 0
+            return x
+        x[column] = 0
+        activity = block.activity(x).astype(np.int64)  # 100 * used - capacity * 0
+        capacity = -block.data[block.indptr[1:] - 1]
+        x[column] = int(np.max(-(-activity // capacity)))
+        return x
+
+    objective = Objective("peak_load", "min", np.array([column]), np.ones(1, dtype=np.int64))
+    return Level(objective, complete)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 
 from placement.capacity import CapacityGrid
 from placement.instance import Instance
@@ -39,6 +40,17 @@ class Pairs:
         rank = np.fromiter(
             (r or 0 for c in cohorts for r in c.ranks), dtype=np.int64, count=int(counts.sum())
         )
+        total = int(counts.sum())
+        travel = np.fromiter(
+            (k for c in cohorts for k in (c.travel_km or (0,) * len(c.wards))),
+            dtype=np.int64,
+            count=total,
+        )
+        repeats = np.fromiter(
+            (k for c in cohorts for k in (c.repeats or (0,) * len(c.wards))),
+            dtype=np.int64,
+            count=total,
+        )
         upper = self._room(cohort_of, ward_of)
         upper = np.minimum(upper, self.cohort_size[cohort_of])
         keep = upper > 0
@@ -47,11 +59,17 @@ class Pairs:
         self.cost: IntArray = cost[keep]
         self.rank: IntArray = rank[keep]  # 0 where no wish names the ward
         self.upper: IntArray = upper[keep]
+        self.travel_km: IntArray = travel[keep]  # whole km from home (0 where unknown)
+        self.repeats: IntArray = repeats[keep]  # 1 where the ward repeats the student's history
 
     # ---- per-cohort facts as arrays -----------------------------------------------------------
     @cached_property
     def cohort_size(self) -> IntArray:
         return np.array([c.size for c in self.cohorts], dtype=np.int64)
+
+    @cached_property
+    def cohort_has_wishes(self) -> npt.NDArray[np.bool_]:
+        return np.array([c.has_wishes for c in self.cohorts], dtype=np.bool_)
 
     @cached_property
     def cohort_units(self) -> IntArray:

@@ -47,13 +47,19 @@ class PlacementRun:
     """One run of the optimiser on one instance; `stop()` ends it early, keeping the best."""
 
     def __init__(
-        self, instance: Instance, options: Options, *, progress: ProgressFn | None = None
+        self,
+        instance: Instance,
+        options: Options,
+        *,
+        progress: ProgressFn | None = None,
+        previous: Allocation | None = None,
     ) -> None:
         self.instance = instance
         self.options = options
-        self.eligibility = Eligibility(instance)
+        self.previous = previous
+        self.eligibility = Eligibility(instance, max_travel_km=options.max_travel_km)
         self.solver = LexicographicSolver(
-            instance, options, progress=progress, eligibility=self.eligibility
+            instance, options, progress=progress, eligibility=self.eligibility, previous=previous
         )
         self.result: SolveResult | None = None
 
@@ -91,7 +97,7 @@ class PlacementRun:
             if n.key not in placed
         )
         allocation = Allocation(placements=result.placements, unplaced=unplaced)
-        report = check(self.instance, allocation, self.options)
+        report = check(self.instance, allocation, self.options, self.previous)
         if not report.ok:
             raise CheckFailedError(
                 "the independent checker rejected the solver's allocation (please report "
@@ -120,10 +126,21 @@ class PlacementRun:
 
 
 def solve(
-    instance: Instance, options: Options | None = None, *, progress: ProgressFn | None = None
+    instance: Instance,
+    options: Options | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    previous: Allocation | None = None,
 ) -> Allocation:
-    """Solve `instance` (options default to its Settings sheet) and return a checked allocation."""
-    return PlacementRun(instance, options or effective_options(instance), progress=progress).run()
+    """Solve `instance` (options default to its Settings sheet) and return a checked allocation.
+
+    With `previous` (an earlier allocation of a similar instance), re-plan: keep as
+    many previous placements as possible, right after placing as many as possible.
+    """
+    run = PlacementRun(
+        instance, options or effective_options(instance), progress=progress, previous=previous
+    )
+    return run.run()
 
 
 def _text(value: object) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.allocation import LevelResult, Placement
+from placement.allocation import Allocation, LevelResult, Placement
 from placement.eligibility import Eligibility
 from placement.instance import Instance
 from placement.lottery import lottery
@@ -63,11 +63,13 @@ class LexicographicSolver:
         *,
         progress: ProgressFn | None = None,
         eligibility: Eligibility | None = None,
+        previous: Allocation | None = None,
     ) -> None:
         self.instance = instance
         self.options = options
         self.progress = progress
         self.eligibility = eligibility
+        self.previous = previous
         self._stopped = threading.Event()
         self._backend: CpSatBackend | None = None
         self._interrupt_lp: Callable[[], object] | None = None
@@ -85,7 +87,7 @@ class LexicographicSolver:
         """Optimise every level in turn within the time limit."""
         self._started = started = time.monotonic()
         options = self.options
-        built = PlacementModel(self.instance, options, self.eligibility)
+        built = PlacementModel(self.instance, options, self.eligibility, self.previous)
         backend = self._backend = CpSatBackend(
             built.program,
             workers=options.num_workers,
@@ -97,7 +99,9 @@ class LexicographicSolver:
         result = SolveResult(
             "UNKNOWN", None, num_cohorts=len(built.cohorts), num_pairs=built.pairs.num_pairs
         )
-        best = self._lottery_start(built)
+        best = self._previous_start(built) if self.previous is not None else None
+        if best is None:
+            best = self._lottery_start(built)
         for position, level in enumerate(built.levels):
             remaining = options.time_limit - (time.monotonic() - started)
             budget = remaining / (len(built.levels) - position)
@@ -226,6 +230,13 @@ class LexicographicSolver:
         """The lottery's allocation as a full solution, if it is feasible (it keeps the locks)."""
         start = lottery(self.instance, self.options.seed, built.eligibility)
         x = built.complete(built.counts_of(start.placements))
+        return None if built.program.violations(x) else x
+
+    def _previous_start(self, built: PlacementModel) -> IntArray | None:
+        """The previous allocation's still-possible placements, if together they still fit."""
+        assert self.previous is not None
+        kept = [p for p in self.previous.placements if p.key in self.instance.need]
+        x = built.complete(built.counts_of(kept))
         return None if built.program.violations(x) else x
 
     def _report(self, level: str, value: float | None, bound: float | None) -> None:
