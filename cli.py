@@ -49,6 +49,13 @@ EXIT_FAILED = 1
 EXIT_INPUT = 2
 
 
+class Fairness(StrEnum):
+    """How wishes are weighed against each other (objective level 3)."""
+
+    total = "total"
+    minimax = "minimax"
+
+
 class Language(StrEnum):
     """Language of sheet names and labels in written workbooks."""
 
@@ -224,22 +231,54 @@ def solve(
     ] = None,
     force: ForceOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    fairness: Annotated[
+        Fairness | None,
+        typer.Option(
+            help="total: least total wish cost (default); minimax: first nobody without any "
+            "wish and the best worst wish rank, then the total."
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="Re-plan from this earlier allocation workbook: keep every placement that "
+            "still fits and move as few students as possible."
+        ),
+    ] = None,
+    history: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Earlier semesters' allocation workbooks: their placements count as History "
+            "(never the same ward again). Repeat for several files."
+        ),
+    ] = None,
 ) -> None:
     """Allocate placements and write the allocation workbook (checked before it is written)."""
+    from placement.changes import changes_frame, replanning_changes
     from placement.io.write_allocation import write_allocation
     from solver import InfeasibleError, NoSolutionError, PlacementRun, effective_options
 
     with _errors_reported():
-        _check_output(output, [workbook], force)
-        instance = _read(workbook)
-        options = effective_options(instance, time_limit=time_limit, workers=workers, seed=seed)
+        inputs = [workbook, *([previous] if previous else []), *(history or [])]
+        _check_output(output, inputs, force)
+        instance = _with_history(_read(workbook), history or [])
+        previous_allocation = _read_allocation(previous) if previous else None
+        options = effective_options(
+            instance,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            fairness=fairness.value if fairness else None,
+        )
         err.print(
             f"solving {instance.num_needs} student rows, {len(instance.wards)} wards "
             f"(time limit {options.time_limit:g} s, {options.num_workers} workers, seed "
             f"{options.seed})"
         )
         with _ProgressView(enabled=not quiet and err.is_terminal) as view:
-            run = PlacementRun(instance, options, progress=view.update)
+            run = PlacementRun(
+                instance, options, progress=view.update, previous=previous_allocation
+            )
             with _interrupts_stop(run.stop):
                 try:
                     allocation = run.run()
@@ -253,6 +292,10 @@ def solve(
                     raise typer.Exit(EXIT_INPUT) from None
                 except NoSolutionError as error:
                     _fail(f"{error}; nothing was written", EXIT_FAILED)
+        changes = None
+        if previous_allocation is not None:
+            moved = replanning_changes(instance, previous_allocation, allocation, run.eligibility)
+            changes = changes_frame(moved)
         write_allocation(
             instance,
             allocation,
@@ -260,8 +303,11 @@ def solve(
             options=options,
             language=lang.value if lang else None,
             force=force,
+            changes=changes,
         )
         _print_summary(instance, allocation, options, output)
+        if changes is not None:
+            _print_changes(changes)
 
 
 def _print_summary(
@@ -299,6 +345,43 @@ def _print_summary(
     out.print(table)
 
 
+def _print_changes(changes: Any, limit: int = 30) -> None:
+    """Who moved and why (ids only: names are personal data)."""
+    table = Table(
+        title=f"Changes from the previous allocation ({len(changes)})", title_justify="left"
+    )
+    for column in ("student_id", "period_id", "change", "ward_before", "ward_after", "reason"):
+        table.add_column(column)
+    for row in changes.head(limit).itertuples(index=False):
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+    if len(changes) > limit:
+        out.print(f"... and {len(changes) - limit} more in the Changes sheet")
+
+
+def _read_allocation(path: Path) -> Allocation:
+    from placement.io.read_allocation import read_allocation
+
+    return read_allocation(path)
+
+
+def _with_history(instance: Instance, paths: list[Path]) -> Instance:
+    """The instance with earlier allocations' placements added to its History."""
+    from placement.instance import HistoryEntry
+
+    if not paths:
+        return instance
+    entries = list(instance.history)
+    seen = {(h.student_id, h.ward_id) for h in entries}
+    for path in paths:
+        for placement in _read_allocation(path).placements:
+            key = (placement.student_id, placement.ward_id)
+            if key not in seen and placement.ward_id in instance.ward:
+                seen.add(key)
+                entries.append(HistoryEntry(student_id=key[0], ward_id=key[1]))
+    return instance.model_copy(update={"history": tuple(entries)})
+
+
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -333,6 +416,207 @@ def _settings_options(instance: Instance) -> tuple[Options, list[str]]:
     from placement.options import options_from_settings
 
     return options_from_settings(instance.settings)
+
+
+@app.command()
+def explain(
+    workbook: InputPath,
+    student: Annotated[
+        str | None,
+        typer.Option(help="Explain why this student (student_id) did not get a better wish."),
+    ] = None,
+    allocation_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--allocation",
+            help="The allocation to explain --student against (default: solve the workbook first).",
+        ),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds for the search.")] = 60.0,
+) -> None:
+    """Say why requirements conflict: the smallest set of locks and agreement minimums
+    that cannot all hold, and which student rows no ward can take at all."""
+    from placement.eligibility import Eligibility
+    from placement.reasons import wish_explanations
+    from solver import effective_options
+    from solver import solve as solve_instance
+    from solver.explain import explain as find_conflicts
+
+    with _errors_reported():
+        instance = _read(workbook)
+        options = effective_options(instance, time_limit=time_limit)
+        if student is not None:
+            if student not in {n.student_id for n in instance.needs}:
+                _fail(f"no student {student!r} in the Students sheet")
+            allocation = (
+                _read_allocation(allocation_file)
+                if allocation_file
+                else solve_instance(instance, options)
+            )
+            eligibility = Eligibility(instance, max_travel_km=options.max_travel_km)
+            for line in wish_explanations(instance, eligibility, allocation.placements, student):
+                out.print(_escape(line))
+            return
+        result = find_conflicts(instance, options, time_limit=time_limit)
+        if result.feasible:
+            out.print("Every locked placement and every agreement minimum can be met together.")
+        else:
+            out.print(
+                f"[bold]These {len(result.conflict)} requirements cannot all hold[/] "
+                "(drop or change any one of them and the rest can):",
+                markup=True,
+            )
+            for requirement in result.conflict:
+                out.print(f"  - {_escape(requirement.label)}")
+            out.print("Why:")
+            for sentence in result.sentences:
+                out.print(f"  - {_escape(sentence)}")
+            if not result.complete:
+                out.print("(the search ran out of time: the set may not be the smallest)")
+        if result.unplaceable:
+            out.print("Student rows that no ward can take:")
+            for line in result.unplaceable:
+                out.print(f"  - {_escape(line)}")
+        if not result.feasible:
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _factors(values: list[str] | None, option: str) -> dict[str, float]:
+    """`name=1.1` pairs from a repeated option, or a clear error."""
+    factors: dict[str, float] = {}
+    for value in values or []:
+        name, _, number = value.partition("=")
+        try:
+            factors[name.strip()] = float(number)
+        except ValueError:
+            _fail(f"{option} {value!r}: expected NAME=FACTOR, e.g. nursing=1.1")
+        if not name.strip() or factors[name.strip()] < 0:
+            _fail(f"{option} {value!r}: expected NAME=FACTOR with a factor of 0 or more")
+    return factors
+
+
+@app.command()
+def capacity(
+    workbook: InputPath,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the capacity report.")
+    ] = Path("capacity.xlsx"),
+    scale_students: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="What-if intake: PROFESSION_OR_PROGRAMME=FACTOR, e.g. nursing=1.1. Repeatable."
+        ),
+    ] = None,
+    scale_supervisors: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="What-if supervisors: TRUST_SITE_WARD_OR_PROFESSION=FACTOR, e.g. "
+            "HUS=0.9. Repeatable."
+        ),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds for the solves.")] = 60.0,
+    lang: Annotated[Language | None, typer.Option(help="Sheet names: en or nb.")] = None,
+    force: ForceOption = False,
+) -> None:
+    """Dimensioning: demand against supervisor capacity, the most students that fit, promises
+    out of reach, and where extra supervisors would be needed (with what-if scaling)."""
+    from placement.io.write_report import weekly_wide, write_capacity_report
+    from solver import effective_options
+    from solver.dimensioning import capacity_report
+    from solver.dimensioning import scale_students as scale_rows
+    from solver.dimensioning import scale_supervisors as scale_staff
+
+    with _errors_reported():
+        _check_output(output, [workbook], force)
+        student_factors = _factors(scale_students, "--scale-students")
+        supervisor_factors = _factors(scale_supervisors, "--scale-supervisors")
+        instance = _read(workbook)
+        options = effective_options(instance, time_limit=time_limit)
+        scaled = scale_staff(
+            scale_rows(instance, student_factors, options.seed), supervisor_factors
+        )
+        report = capacity_report(scaled, options)
+        headline: list[tuple[str, Any]] = [
+            ("input_file", workbook.name),
+            ("scale_students", ", ".join(f"{k}={v:g}" for k, v in student_factors.items()) or None),
+            (
+                "scale_supervisors",
+                ", ".join(f"{k}={v:g}" for k, v in supervisor_factors.items()) or None,
+            ),
+            ("student_rows", report.num_rows),
+            ("max_placeable", report.max_placeable),
+            ("max_placeable_bound", report.max_placeable_bound),
+            ("max_placeable_status", report.max_placeable_status),
+            (
+                "agreements_out_of_reach",
+                int((report.agreements["minimum_out_of_reach"] == "yes").sum())
+                if len(report.agreements)
+                else 0,
+            ),
+            (
+                "extra_supervisor_weeks",
+                int(report.extra_supervisors["extra_supervisors"].sum())
+                if len(report.extra_supervisors)
+                else 0,
+            ),
+        ]
+        if scaled.costs:
+            from placement.report import placement_cost
+
+            headline.append(
+                (
+                    "cost_of_all_rows",
+                    round(sum(placement_cost(scaled, n) or 0.0 for n in scaled.needs), 2),
+                )
+            )
+        language = lang.value if lang else instance.language
+        write_capacity_report(
+            output,
+            headline,
+            {
+                "Demand": report.demand,
+                "Weekly": weekly_wide(report.weekly),
+                "Agreements": report.agreements,
+                "Trusts": report.trusts,
+                "Extra supervisors": report.extra_supervisors,
+            },
+            language=language,
+            force=force,
+        )
+        table = Table(title="Capacity", show_header=False, title_justify="left")
+        table.add_column("what")
+        table.add_column("value", justify="right")
+        for key, value in headline:
+            if value is not None:
+                table.add_row(key.replace("_", " "), str(value))
+        table.add_row("written to", str(output))
+        out.print(table)
+
+
+@app.command()
+def diff(
+    first: Annotated[Path, typer.Argument(help="The earlier allocation workbook.")],
+    second: Annotated[Path, typer.Argument(help="The later allocation workbook.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the changes as a workbook.")
+    ] = None,
+    force: ForceOption = False,
+) -> None:
+    """List the students placed differently in two allocations: moved, added, removed."""
+    from placement.changes import changes_frame
+    from placement.changes import diff as find_changes
+    from placement.io.write_report import write_diff
+
+    with _errors_reported():
+        if output is not None:
+            _check_output(output, [first, second], force)
+        changes = changes_frame(find_changes(_read_allocation(first), _read_allocation(second)))
+        counts = changes["change"].value_counts().to_dict() if len(changes) else {}
+        out.print(", ".join(f"{counts.get(k, 0)} {k}" for k in ("moved", "added", "removed")))
+        _print_changes(changes.drop(columns=["reason"]))
+        if output is not None:
+            write_diff(output, changes, force=force)
+            out.print(f"written to {output}")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from placement.allocation import Placement
 from placement.capacity import CapacityLedger
 from placement.eligibility import Eligibility, Rule, Stage
 from placement.instance import Instance, Need
+from placement.validate import rule_text
 from placement.weeks import week_number_range
 
 MAX_WARDS_NAMED = 4
@@ -40,8 +41,10 @@ class ReasonFinder:
         self.eligibility = eligibility
         self.ledger = CapacityLedger(instance)
         self.periods_placed: dict[str, list[str]] = defaultdict(list)  # per student_id
+        self.placed_rows: list[tuple[Need, str]] = []
         for placement in placements:
             self.ledger.place(instance.need[placement.key], placement.ward_id)
+            self.placed_rows.append((instance.need[placement.key], placement.ward_id))
             self.periods_placed[placement.student_id].append(placement.period_id)
 
     def reason(self, need: Need) -> str:
@@ -152,7 +155,7 @@ class ReasonFinder:
         by_cause: dict[str, list[str]] = {"supervisors": [], "max_students": []}
         agreement_full: dict[str, list[str]] = {}
         for ward_id in wards:
-            agreement = self._full_agreement(need, ward_id)
+            agreement = self.full_agreement(need, ward_id)
             if agreement is not None:
                 agreement_full.setdefault(agreement, []).append(ward_id)
                 continue
@@ -179,10 +182,94 @@ class ReasonFinder:
             + "; ".join(parts)
         )
 
-    def _full_agreement(self, need: Need, ward_id: str) -> str | None:
+    def full_agreement(self, need: Need, ward_id: str) -> str | None:
+        """The agreement whose max_places is used up and would count this row at the ward."""
         for agreement in self.ledger.agreements_for(need, ward_id):
             if agreement.max_places is not None and (
                 self.ledger.agreement_count[agreement.agreement_id] >= agreement.max_places
             ):
                 return agreement.agreement_id
         return None
+
+
+def wish_explanations(
+    instance: Instance,
+    eligibility: Eligibility,
+    placements: Iterable[Placement],
+    student_id: str,
+) -> list[str]:
+    """Why each of a student's rows did not get a better wish: one sentence per higher wish.
+
+    For each wish ranked above the one given (all wishes if none matched), say
+    whether a rule excludes its wards, or who fills them in which weeks.
+    """
+    placements = list(placements)
+    at = {p.key: p.ward_id for p in placements}
+    lines: list[str] = []
+    needs = [n for n in instance.needs if n.student_id == student_id]
+    for need in needs:
+        ward_id = at.get(need.key)
+        given = instance.preference_rank(need, ward_id) if ward_id else None
+        where = f"placed at {ward_id}" if ward_id else "not placed"
+        wish = f"wish {given}" if given else "none of the wishes"
+        lines.append(f"period {need.period_id}: {where} ({wish})")
+        if not any(need.preferences):
+            lines.append("  the student gave no wishes")
+            continue
+        others = [p for p in placements if p.key != need.key]
+        finder = ReasonFinder(instance, eligibility, others)
+        allowed = set(eligibility.allowed_wards(need))
+        for rank, target in enumerate(need.preferences, start=1):
+            if not target or (given is not None and rank >= given):
+                continue
+            wards = [
+                w.ward_id
+                for w in instance.wards
+                if instance.preference_rank(need, w.ward_id) == rank
+            ]
+            if not wards:
+                lines.append(f"  wish {rank} ({target}): names no ward the student could match")
+                continue
+            lines.append(f"  wish {rank} ({target}):")
+            for ward in wards:
+                why = _why_not_ward(instance, eligibility, finder, need, ward, allowed)
+                lines.append(f"    {ward}: {why}")
+    return lines
+
+
+def _why_not_ward(
+    instance: Instance,
+    eligibility: Eligibility,
+    finder: ReasonFinder,
+    need: Need,
+    ward_id: str,
+    allowed: set[str],
+) -> str:
+    if ward_id not in allowed:
+        rule = eligibility.excluding_rule(need, ward_id) or Rule.CAPACITY
+        return "not possible: " + rule_text(instance, need, ward_id, rule)
+    agreement = finder.full_agreement(need, ward_id)
+    if agreement is not None:
+        return f"agreement {agreement}'s max_places is used up by other students"
+    sup_weeks, max_weeks = finder.ledger.full_weeks(need, ward_id)
+    weeks = sup_weeks or max_weeks
+    if not weeks:
+        if ward_id in eligibility.eligible_wards(need):
+            return (
+                "had room, but placing the student there would cost more on a higher "
+                "objective level (more placements or agreement minimums elsewhere)"
+            )
+        return "has no room in part of the period"
+    occupants = sorted(
+        {
+            p_need.student_id
+            for p_need, ward in finder.placed_rows
+            if ward == ward_id and set(instance.weeks_of(p_need)) & set(weeks)
+        }
+    )
+    what = (
+        f"{instance.profession_of(need)} supervisors fully used"
+        if sup_weeks
+        else "max_students reached"
+    )
+    return f"full in {week_number_range(weeks)} ({what}) by {_names(occupants, 8)}"

@@ -15,8 +15,9 @@ import pandas as pd
 
 from placement.allocation import Allocation
 from placement.check import evaluate
-from placement.instance import Instance, norm
+from placement.instance import Instance, Need, norm
 from placement.io.write_input import instance_rows
+from placement.levels import group_members
 from placement.options import Options
 from placement.weeks import week_label
 
@@ -37,6 +38,10 @@ ALLOCATION_COLUMNS = [
     "locked",
     "profession",
     "location",
+    "group_id",
+    "travel_km",
+    "weeks",
+    "cost",
 ]
 UNPLACED_COLUMNS = ["student_id", "name", "institution_id", "programme_id", "period_id", "reason"]
 AGREEMENT_COLUMNS = [
@@ -97,14 +102,72 @@ def allocation_frame(instance: Instance, allocation: Allocation) -> pd.DataFrame
                 "locked": "yes" if p.locked else "no",
                 "profession": instance.profession_of(need),
                 "location": instance.location_of(ward.ward_id),
+                "group_id": need.group_id,
+                "travel_km": _km(instance.travel_km(need, ward.ward_id)),
+                "weeks": len(period.weeks),
+                "cost": placement_cost(instance, need),
             }
         )
     frame = pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
     frame["preference_rank"] = frame["preference_rank"].astype("Int64")
+    frame["travel_km"] = frame["travel_km"].astype("Int64")
     return frame.sort_values(
         ["institution_id", "programme_id", "period_id", "student_id"],
         kind="stable",
         ignore_index=True,
+    )
+
+
+def _km(distance: float | None) -> int | None:
+    return None if distance is None else round(distance)
+
+
+def placement_cost(instance: Instance, need: Need) -> float | None:
+    """Cost of one placement: its weeks times the Costs sheet's rate for its profession."""
+    rate = instance.costs.get(norm(instance.profession_of(need)))
+    return None if rate is None else rate * len(instance.weeks_of(need))
+
+
+def costs_frame(instance: Instance, allocation: Allocation) -> pd.DataFrame:
+    """Cost of the allocation per trust, institution and profession (Costs sheet rates)."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    weeks: dict[tuple[str, str], int] = defaultdict(int)
+    for p in allocation.placements:
+        need = instance.need[p.key]
+        cost = placement_cost(instance, need)
+        if cost is None:
+            continue
+        for by, key in (
+            ("organisation", instance.organisation_of(p.ward_id) or ""),
+            ("institution_id", instance.institution_of(need)),
+            ("profession", instance.profession_of(need)),
+        ):
+            totals[(by, key)] += cost
+            weeks[(by, key)] += len(instance.weeks_of(need))
+    return pd.DataFrame(
+        [[by, key, weeks[(by, key)], round(total, 2)] for (by, key), total in totals.items()],
+        columns=["by", "key", "student_weeks", "cost"],
+    )
+
+
+def groups_frame(instance: Instance, allocation: Allocation) -> pd.DataFrame:
+    """Each group (same group_id and period): its students, where they went, whether split."""
+    ward_of = {p.key: p.ward_id for p in allocation.placements}
+    rows = []
+    for (group_id, period_id), keys in group_members(instance).items():
+        wards = sorted({ward_of[k] for k in keys if k in ward_of})
+        rows.append(
+            [
+                group_id,
+                period_id,
+                len(keys),
+                sum(k in ward_of for k in keys),
+                ", ".join(wards) or None,
+                "yes" if len(wards) > 1 else "no",
+            ]
+        )
+    return pd.DataFrame(
+        rows, columns=["group_id", "period_id", "students", "placed", "wards", "split"]
     )
 
 
@@ -222,6 +285,18 @@ def summary(
     levels = evaluate(instance, allocation, options)
     agreements = agreements_frame(instance, allocation)
     short = agreements[agreements["shortfall"] > 0] if len(agreements) else agreements
+    extra: dict[str, Any] = {}
+    for name, label in (
+        ("groups_split", "groups split"),
+        ("travel_km", "total travel km"),
+        ("peak_load", "peak supervisor load %"),
+        ("moves", "students moved"),
+    ):
+        if name in levels:
+            extra[label] = levels[name]
+    costs = [placement_cost(instance, instance.need[p.key]) for p in allocation.placements]
+    if instance.costs:
+        extra["total cost"] = round(sum(c for c in costs if c is not None), 2)
     return {
         "student rows": instance.num_needs,
         "students": instance.num_students,
@@ -236,4 +311,5 @@ def summary(
         "institutions": len(instance.institutions),
         "programmes": len(instance.programmes),
         "periods": len(instance.periods),
+        **extra,
     }

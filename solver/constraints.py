@@ -67,7 +67,7 @@ def add_one_place_per_week(program: IntegerProgram, pairs: Pairs) -> None:
     program.add_rows(ONE_PLACE_PER_WEEK, keys, rows, [-INFINITY] * len(keys), [1] * len(keys))
 
 
-def add_supervisor_capacity(program: IntegerProgram, pairs: Pairs) -> None:
+def add_supervisor_capacity(program: IntegerProgram, pairs: Pairs, keep_all: bool = False) -> None:
     """Rule 2: per ward, profession and week, students use at most the supervisors there.
 
     A student of ratio s uses 1/s of a supervisor; everything is scaled by L (the
@@ -84,6 +84,7 @@ def add_supervisor_capacity(program: IntegerProgram, pairs: Pairs) -> None:
         capacity=lambda ward, prof, week: int(pairs.grid.supervisor_units[ward, prof, week]),
         key=lambda ward, prof, week: (pairs.ward_ids[ward], _name(pairs, prof), week),
         professions=profession,
+        keep_all=keep_all,
     )
 
 
@@ -208,6 +209,7 @@ def _add_weekly_rows(
     professions: IntArray,
     only: npt.NDArray[np.bool_] | None = None,
     load_column: int | None = None,
+    keep_all: bool = False,
 ) -> None:
     """One row per (group, week) over the pairs present that week, deduplicated.
 
@@ -243,9 +245,13 @@ def _add_weekly_rows(
         prof = int(professions[first])
         week = int(entry_week[row_start[r]])
         cap = int(capacity(ward, prof, week))
-        if load[r] <= cap and load_column is None:
+        if load[r] <= cap and load_column is None and not keep_all:
             continue
-        fp = (int(entry_group[row_start[r]]), int(fingerprint[r]), int(row_end[r] - row_start[r]))
+        fp = (
+            int(entry_group[row_start[r]]),
+            int(fingerprint[r]),
+            int(row_end[r] - row_start[r]) if not keep_all else -week - 1,  # keep_all: per week
+        )
         if fp not in tightest or cap < tightest[fp][0]:
             tightest[fp] = (cap, r)
     weeks_list = pairs.instance.all_weeks

@@ -32,7 +32,13 @@ class PlacementModel:
         options: Options,
         eligibility: Eligibility | None = None,
         previous: Allocation | None = None,
+        levels: list[str] | None = None,
+        keep_all_supervisor_rows: bool = False,
     ) -> None:
+        """Build the model; `levels` replaces the run's objective levels (e.g. placements only).
+
+        `keep_all_supervisor_rows` keeps rows that cannot bind (capacity planning rewrites them).
+        """
         self.instance = instance
         self.options = options
         self.previous_ward: dict[tuple[str, str], str] = (
@@ -52,11 +58,13 @@ class PlacementModel:
         self.membership = constraints.agreement_membership(self.pairs, instance)
         constraints.add_one_place_per_row(self.program, self.pairs)
         constraints.add_one_place_per_week(self.program, self.pairs)
-        constraints.add_supervisor_capacity(self.program, self.pairs)
+        constraints.add_supervisor_capacity(
+            self.program, self.pairs, keep_all=keep_all_supervisor_rows
+        )
         constraints.add_max_students(self.program, self.pairs)
         constraints.add_agreement_maximums(self.program, self.pairs, instance, self.membership)
         constraints.add_locks(self.program, self.pairs)
-        self.level_names = level_names(instance, options, replanning=previous is not None)
+        self.level_names = levels or level_names(instance, options, replanning=previous is not None)
         self.levels: list[Level] = [self._level(name) for name in self.level_names]
 
     def _level(self, name: str) -> Level:

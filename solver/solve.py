@@ -64,12 +64,14 @@ class LexicographicSolver:
         progress: ProgressFn | None = None,
         eligibility: Eligibility | None = None,
         previous: Allocation | None = None,
+        model: PlacementModel | None = None,
     ) -> None:
         self.instance = instance
         self.options = options
         self.progress = progress
         self.eligibility = eligibility
         self.previous = previous
+        self.model = model  # a prebuilt (e.g. modified) model to solve instead of the default
         self._stopped = threading.Event()
         self._backend: CpSatBackend | None = None
         self._interrupt_lp: Callable[[], object] | None = None
@@ -87,7 +89,9 @@ class LexicographicSolver:
         """Optimise every level in turn within the time limit."""
         self._started = started = time.monotonic()
         options = self.options
-        built = PlacementModel(self.instance, options, self.eligibility, self.previous)
+        built = self.model or PlacementModel(
+            self.instance, options, self.eligibility, self.previous
+        )
         backend = self._backend = CpSatBackend(
             built.program,
             workers=options.num_workers,

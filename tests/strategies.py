@@ -64,24 +64,24 @@ def instances(
     for ward in wards:
         for profession in PROFESSIONS:
             for _ in range(draw(st.integers(0, 2))):
-                start = draw(
+                first: date | None = draw(
                     st.one_of(st.none(), st.integers(0, 6).map(lambda d: BASE + timedelta(weeks=d)))
                 )
-                end = draw(
+                last: date | None = draw(
                     st.one_of(
                         st.none(),
                         st.integers(2, 10).map(lambda d: BASE + timedelta(weeks=d, days=4)),
                     )
                 )
-                if start is not None and end is not None and end < start:
-                    start, end = end, start
+                if first is not None and last is not None and last < first:
+                    first, last = last, first
                 sups.append(
                     f.supervisors(
                         ward.ward_id,
                         draw(st.sampled_from([0, 1, 1, 2, 3])),
                         profession=profession,
-                        start=start,
-                        end=end,
+                        start=first,
+                        end=last,
                     )
                 )
     period_ids = [p.period_id for p in periods]

@@ -38,6 +38,9 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
     "Capacity grid": {"en": "Capacity grid", "nb": "Kapasitetskart"},
     "Summary": {"en": "Summary", "nb": "Oppsummering"},
     "Run": {"en": "Run", "nb": "Kjøring"},
+    "Groups": {"en": "Groups", "nb": "Grupper"},
+    "Changes": {"en": "Changes", "nb": "Endringer"},
+    "Costs": {"en": "Costs", "nb": "Kostnader"},
 }
 """Each sheet of the allocation workbook by canonical name: its title per language."""
 
@@ -63,12 +66,24 @@ _SUMMARY_LABELS_NB = {
     "programmes": "studieprogram",
     "periods": "praksisperioder",
     "none of the wishes": "ingen av ønskene",
+    "groups split": "grupper delt",
+    "total travel km": "samlet reisevei km",
+    "peak supervisor load %": "høyeste veilederbelastning %",
+    "students moved": "studenter flyttet",
+    "total cost": "samlet kostnad",
     "no wishes given": "ingen ønsker oppgitt",
 }
 _LEVEL_NAMES_NB = {
     "placements": "plasseringer",
     "shortfall": "mangel under minimum",
     "wish_cost": "ønskekostnad",
+    "moves": "flyttinger",
+    "unwished": "uten oppfylt ønske",
+    "worst_rank": "dårligste ønske",
+    "repeats": "gjentatte steder",
+    "groups_split": "delte grupper",
+    "travel_km": "reisevei km",
+    "peak_load": "høyeste belastning %",
 }
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -135,23 +150,30 @@ def write_allocation(
     options: Options | None = None,
     language: str | None = None,
     force: bool = False,
+    changes: pd.DataFrame | None = None,
 ) -> Path:
     """Write the allocation workbook for `allocation` of `instance` to `path`, atomically.
 
     `language` ("en" or "nb") names the sheets; None takes the input's language.
     `options` are those of the run (for the wish cost in the Summary).
+    `changes` (a re-planning run's moves, `placement.changes.changes_frame`) adds a
+    Changes sheet. Groups and Costs sheets are added when the input has groups or costs.
     Raises OutputExistsError when `path` exists and `force` is not given.
     """
     path = Path(path)
     language = "nb" if (language or instance.language) == "nb" else "en"
     with atomic_path(path, force=force) as tmp:
-        book = _build(instance, allocation, options, language)
+        book = _build(instance, allocation, options, language, changes)
         book.save(tmp)
     return path
 
 
 def _build(
-    instance: Instance, allocation: Allocation, options: Options | None, language: str
+    instance: Instance,
+    allocation: Allocation,
+    options: Options | None,
+    language: str,
+    changes: pd.DataFrame | None = None,
 ) -> StreamingWorkbook:
     book = StreamingWorkbook()
     allocation_frame = report.allocation_frame(instance, allocation)
@@ -165,6 +187,13 @@ def _build(
     _add_capacity_grid(book, instance, capacity_frame, language)
     _add_summary(book, instance, allocation, allocation_frame, options, language)
     _add_run(book, allocation.run, language)
+    groups = report.groups_frame(instance, allocation)
+    if len(groups):
+        _add_frame(book, sheet_title("Groups", language), groups)
+    if changes is not None:
+        _add_frame(book, sheet_title("Changes", language), changes)
+    if instance.costs:
+        _add_frame(book, sheet_title("Costs", language), report.costs_frame(instance, allocation))
     return book
 
 
