@@ -101,9 +101,38 @@ class CpSatBackend:
         hint: IntArray | None = None,
         bound: float | None = None,
         progress: ProgressFn | None = None,
+        fixed: IntArray | None = None,
     ) -> CpSatResult:
-        """Optimise one objective; `bound` (e.g. from the LP) lets it stop once reached."""
+        """Optimise one objective; `bound` (e.g. from the LP) lets it stop once reached.
+
+        `fixed` columns are held at their `hint` values for this solve only (a
+        neighbourhood search around the hint, as in RINS); the model is restored after.
+        """
         self.sync()
+        proto = self.model.proto
+        saved: list[tuple[int, int, int]] = []
+        if fixed is not None and hint is not None:
+            for column, value in zip(fixed.tolist(), hint[fixed].tolist(), strict=True):
+                domain = proto.variables[column].domain
+                saved.append((column, int(domain[0]), int(domain[1])))
+                domain.clear()
+                domain.extend([value, value])
+        try:
+            return self._solve(objective, time_limit, hint, bound, progress)
+        finally:
+            for column, lower, upper in saved:
+                domain = proto.variables[column].domain
+                domain.clear()
+                domain.extend([lower, upper])
+
+    def _solve(
+        self,
+        objective: Objective,
+        time_limit: float,
+        hint: IntArray | None,
+        bound: float | None,
+        progress: ProgressFn | None,
+    ) -> CpSatResult:
         proto = self.model.proto
         proto.clear_objective()
         sign = -1 if objective.sense == "max" else 1
