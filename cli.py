@@ -56,6 +56,14 @@ class Fairness(StrEnum):
     minimax = "minimax"
 
 
+class ExportKind(StrEnum):
+    """Who an export workbook is for."""
+
+    institution = "institution"
+    site = "site"
+    organisation = "organisation"
+
+
 class Language(StrEnum):
     """Language of sheet names and labels in written workbooks."""
 
@@ -252,6 +260,17 @@ def solve(
             "(never the same ward again). Repeat for several files."
         ),
     ] = None,
+    export_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write one workbook per institution, site and trust into this folder "
+            "(see `placement export`)."
+        ),
+    ] = None,
+    export_by: Annotated[
+        list[ExportKind] | None,
+        typer.Option(help="Which exports --export-dir writes (repeatable; default all three)."),
+    ] = None,
 ) -> None:
     """Allocate placements and write the allocation workbook (checked before it is written)."""
     from placement.changes import changes_frame, replanning_changes
@@ -308,6 +327,8 @@ def solve(
         _print_summary(instance, allocation, options, output)
         if changes is not None:
             _print_changes(changes)
+        if export_dir is not None:
+            _export(instance, allocation, export_dir, export_by, lang, force)
 
 
 def _print_summary(
@@ -619,6 +640,66 @@ def diff(
             out.print(f"written to {output}")
 
 
+def _export(
+    instance: Instance,
+    allocation: Allocation,
+    out_dir: Path,
+    kinds: list[ExportKind] | None,
+    lang: Language | None,
+    force: bool,
+) -> None:
+    from placement.io.export import export_allocation
+
+    written: list[Path] = []
+    for kind in kinds or list(ExportKind):
+        written += export_allocation(
+            instance,
+            allocation,
+            out_dir,
+            kind.value,
+            language=lang.value if lang else None,
+            force=force,
+        )
+    out.print(f"{len(written)} export workbooks written to {out_dir}")
+
+
+@app.command()
+def export(
+    workbook: InputPath,
+    allocation_file: Annotated[
+        Path, typer.Argument(help="The allocation workbook to export.", show_default=False)
+    ],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the workbooks.")] = Path(
+        "exports"
+    ),
+    by: Annotated[
+        list[ExportKind] | None,
+        typer.Option(help="institution, site or organisation (repeatable; default all three)."),
+    ] = None,
+    lang: Annotated[
+        Language | None, typer.Option(help="Sheet names: en or nb (default: as the input).")
+    ] = None,
+    force: ForceOption = False,
+) -> None:
+    """One workbook per institution (its own students only), per site and per trust (the
+    students placed there, and the supervision they need per ward and week).
+
+    The input workbook is needed for dates, wards and supervision models; the
+    allocation is checked against it first, and a broken one is not exported."""
+    from placement.check import check
+
+    with _errors_reported():
+        instance = _read(workbook)
+        allocation = _read_allocation(allocation_file)
+        options, _ = _settings_options(instance)
+        report = check(instance, allocation, options)
+        if not report.ok:
+            for violation in report.violations[:10]:
+                err.print(f"[bold red]broken:[/] {_escape(str(violation))}", markup=True)
+            _fail("the allocation breaks hard rules; nothing was exported", EXIT_FAILED)
+        _export(instance, allocation, out_dir, by, lang, force)
+
+
 @app.command()
 def template(
     output: Annotated[Path, typer.Argument(help="Where to write the empty input workbook.")],
@@ -649,7 +730,6 @@ def demo(
 ) -> None:
     """Write a realistic synthetic Helse Vest region to try the tool on."""
     from placement.demo import generate_region
-
     from placement.io.write_input import write_instance
 
     with _errors_reported():
