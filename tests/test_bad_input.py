@@ -36,7 +36,11 @@ def assert_rejected(path: Path, tmp_path: Path, *expected: str) -> str:
     """validate and solve both exit 2 naming everything in `expected`; nothing written."""
     before = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
     outputs = []
-    for args in (["validate", path], ["solve", path, "-o", tmp_path / "out.xlsx", "--quiet"]):
+    commands: list[list[str | Path]] = [
+        ["validate", path],
+        ["solve", path, "-o", tmp_path / "out.xlsx", "--quiet"],
+    ]
+    for args in commands:
         code, output = run(*args)
         assert code == 2, output
         flat = " ".join(output.split())
@@ -50,7 +54,7 @@ def assert_rejected(path: Path, tmp_path: Path, *expected: str) -> str:
     return outputs[0]
 
 
-def mutated(change: Callable[[Sheets], None]) -> Sheets:
+def mutated(change: Callable[[Sheets], object]) -> Sheets:
     sheets = deepcopy(minimal_sheets())
     change(sheets)
     return sheets

@@ -4,6 +4,7 @@ never written, an interrupted run keeps its best allocation, and runs are reprod
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ import placement.io.write_allocation as writer
 from cli import app
 from placement.check import check
 from placement.demo import generate_region
+from placement.io.style import StreamingWorkbook
 from placement.io.write_input import write_instance
 from placement.options import Options
 from solver import PlacementRun, solve
@@ -29,7 +31,7 @@ def workbook(tmp_path):
     return write_instance(inst, tmp_path / "in.xlsx")
 
 
-def digest(path):
+def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -49,7 +51,7 @@ def test_crash_while_writing_leaves_the_old_output_and_no_temp_file(
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(writer.StreamingWorkbook, "save", crash)
+    monkeypatch.setattr(StreamingWorkbook, "save", crash)
     result = runner.invoke(app, ["solve", str(workbook), "-o", str(out), "--force", "-q"])
     assert result.exit_code == 1 and "disk full" in result.output
     assert out.read_bytes() == b"previous allocation"
