@@ -178,14 +178,19 @@ TIGHTNESS = 1.04
 """Supervisor capacity per profession relative to its busiest week's demand."""
 
 
-def generate_region(num_students: int = 3000, seed: int = 0) -> Instance:
-    """A synthetic Helse Vest region with about `num_students` student rows."""
+def generate_region(
+    num_students: int = 3000, seed: int = 0, num_wards: int | None = None
+) -> Instance:
+    """A synthetic Helse Vest region with about `num_students` student rows.
+
+    `num_wards` defaults to one ward per 14 rows (216 wards for 3,000 rows).
+    """
     rng = random.Random(seed)
     num_rows = max(num_students, 20)
     programmes, periods = _programmes_and_periods(rng)
     programme_spec = {p.programme_id: p for p in PROGRAMMES}
     needs = _students(rng, num_rows, periods, programme_spec)
-    wards = _wards(rng, max(12, round(num_rows / 14)))
+    wards = _wards(rng, num_wards or max(12, round(num_rows / 14)))
     supervisors = _supervisors(rng, wards, needs, periods, programme_spec)
     agreements = _agreements(rng, needs, programme_spec, periods)
     sites = tuple(

@@ -44,7 +44,7 @@ def level_names(instance: Instance, options: Options, *, replanning: bool = Fals
     if instance.has_travel:
         names.append("travel_km")
     names.append("peak_load")
-    return names
+    return names[: options.max_levels] if options.max_levels else names
 
 
 def group_members(instance: Instance) -> dict[tuple[str, str], list[tuple[str, str]]]:

@@ -57,6 +57,12 @@ class Options(BaseModel):
         description="hard limit on the distance from a student's home_location to the ward, "
         "except where a wish names the place (Programmes.max_travel_km overrides it)",
     )
+    max_levels: int = Field(
+        default=0,
+        ge=0,
+        description="optimise only the first this many objective levels (0 = all); e.g. 3 "
+        "for placements, shortfall and wishes when time is short",
+    )
     prefer_new: Literal["none", "site", "specialty"] = Field(
         default="none",
         description="after wishes, prefer a site (or a specialty) the student has not had "
