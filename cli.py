@@ -352,6 +352,17 @@ def _print_summary(
             "agreements short of their minimum",
             f"{len(short)} of {len(frame)} (total shortfall {int(short['shortfall'].sum())})",
         )
+        worst = short.sort_values("shortfall", ascending=False, kind="stable").head(5)
+        for record in worst.to_dict("records"):
+            where = (
+                record["site_id"]
+                if isinstance(record["site_id"], str)
+                else (record["organisation"])
+            )
+            table.add_row(
+                f"  {record['agreement_id']} {record['institution_id']} at {where}",
+                f"{record['placed']} of min {record['min_places']}",
+            )
     if run is not None:
         table.add_row("solver status", run.status)
         for level in run.levels:
