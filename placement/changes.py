@@ -51,6 +51,7 @@ def replanning_changes(
 ) -> list[Change]:
     """The changes of a re-planning run, each with why (for the Changes sheet and terminal)."""
     unplaced_reason = {u.key: u.reason for u in allocation.unplaced}
+    known_before = {p.key for p in previous.placements} | {u.key for u in previous.unplaced}
     out = []
     for change in diff(previous, allocation):
         key = (change.student_id, change.period_id)
@@ -58,12 +59,7 @@ def replanning_changes(
         if need is None:
             reason = "the student row is no longer in the Students sheet"
         elif change.ward_before is None:
-            reason = (
-                "a new student row"
-                if key not in {p.key for p in previous.placements}
-                and key not in {u.key for u in previous.unplaced}
-                else "placed now (unplaced before)"
-            )
+            reason = "a new student row" if key not in known_before else "placed now, not before"
         else:
             reason = _why_moved(instance, eligibility, need_key=key, ward_id=change.ward_before)
             if change.ward_after is None:
