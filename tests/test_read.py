@@ -101,3 +101,15 @@ def test_every_problem_is_reported_at_once(tmp_path):
         read_instance(write_raw(tmp_path / "in.xlsx", sheets))
     found = {(p.sheet, p.row) for p in error.value.problems if p.is_error}
     assert found == {("Supervisors", 3), ("Supervisors", 4), ("Periods", 3)}
+
+
+def test_title_rows_and_empty_columns_before_the_table(tmp_path):
+    # Other tools put a title above the table or start it in column B; rows keep Excel numbers.
+    sheets = minimal_sheets()
+    sheets["Students"] = [["Students, autumn 2026"], [], *sheets["Students"]]
+    sheets["Wards"] = [[None], *[[None, *row] for row in sheets["Wards"]]]
+    instance, notes = read_instance(write_raw(tmp_path / "in.xlsx", sheets))
+    assert [n.student_id for n in instance.needs] == ["s1", "s2"]
+    assert instance.needs[0].row == 4
+    assert list(instance.ward) == ["W1"]
+    assert not [n for n in notes if n.is_error]

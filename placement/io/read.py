@@ -207,9 +207,7 @@ def _parse_sheet(
                 for r in range(r1, min(r2 + 1, grid.shape[0])):
                     for c in range(c1, min(c2 + 1, grid.shape[1])):
                         grid[r, c] = value
-    header_row = next(
-        (r for r in range(grid.shape[0]) if any(not is_blank(v) for v in grid[r])), None
-    )
+    header_row = _header_row(grid, spec)
     if header_row is None:
         if not spec.optional:
             problems.error(
@@ -958,3 +956,23 @@ def _costs(data: SheetData, problems: _Problems) -> dict[str, float]:
                 )
             out[norm(profession)] = cost
     return out
+
+
+TITLE_ROWS = 10
+"""How many rows above the header (a title, a note, blank rows) the reader looks past."""
+
+
+def _header_row(grid: Any, spec: Sheet) -> int | None:
+    """The header: the first of the top rows naming a column of the sheet.
+
+    Other tools often put a title or a note above the table; without any known
+    name in the top rows, the first non-blank row is the header (and the missing
+    columns are reported against it).
+    """
+    names = {normalise_header(n) for c in spec.columns for n in c.all_names}
+    filled = [r for r in range(grid.shape[0]) if any(not is_blank(v) for v in grid[r])]
+    for r in filled[:TITLE_ROWS]:
+        for value in grid[r]:
+            if isinstance(value, str) and normalise_header(value) in names:
+                return r
+    return filled[0] if filled else None
