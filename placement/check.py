@@ -146,10 +146,10 @@ def _repeats(instance: Instance, placed: list[tuple[Placement, Need]], mode: str
 
 
 def _groups_split(instance: Instance, placed: list[tuple[Placement, Need]]) -> int:
-    """Groups (same group_id and period) whose placed students are at more than one ward."""
+    """Groups (same group_id and period) whose students are not all placed at one ward."""
     ward_of = {p.key: p.ward_id for p, _ in placed}
     return sum(
-        len({ward_of[key] for key in keys if key in ward_of}) > 1
+        not all(key in ward_of for key in keys) or len({ward_of[key] for key in keys}) > 1
         for keys in group_members(instance).values()
     )
 

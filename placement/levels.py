@@ -21,7 +21,7 @@ LEVEL_DESCRIPTIONS = {
     "worst_rank": "the worst wish rank anyone was given (minimax fairness)",
     "wish_cost": "total wish cost: k-1 for the k-th wish, unranked_cost for none",
     "repeats": "placements at a site or specialty the student has had before (prefer_new)",
-    "groups_split": "groups whose students are not all at one ward",
+    "groups_split": "groups whose students are not all placed at one ward",
     "travel_km": "total km from students' homes to their wards",
     "peak_load": "highest supervisor utilisation of any ward, profession and week, in %",
 }

@@ -163,7 +163,7 @@ def groups_frame(instance: Instance, allocation: Allocation) -> pd.DataFrame:
                 len(keys),
                 sum(k in ward_of for k in keys),
                 ", ".join(wards) or None,
-                "yes" if len(wards) > 1 else "no",
+                "yes" if len(wards) > 1 or not all(k in ward_of for k in keys) else "no",
             ]
         )
     return pd.DataFrame(

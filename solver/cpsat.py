@@ -102,11 +102,13 @@ class CpSatBackend:
         bound: float | None = None,
         progress: ProgressFn | None = None,
         fixed: IntArray | None = None,
+        workers: int | None = None,
     ) -> CpSatResult:
         """Optimise one objective; `bound` (e.g. from the LP) lets it stop once reached.
 
         `fixed` columns are held at their `hint` values for this solve only (a
         neighbourhood search around the hint, as in RINS); the model is restored after.
+        `workers` overrides the backend's thread count for this solve.
         """
         self.sync()
         proto = self.model.proto
@@ -118,7 +120,7 @@ class CpSatBackend:
                 domain.clear()
                 domain.extend([value, value])
         try:
-            return self._solve(objective, time_limit, hint, bound, progress)
+            return self._solve(objective, time_limit, hint, bound, progress, workers)
         finally:
             for column, lower, upper in saved:
                 domain = proto.variables[column].domain
@@ -132,6 +134,7 @@ class CpSatBackend:
         hint: IntArray | None,
         bound: float | None,
         progress: ProgressFn | None,
+        workers: int | None = None,
     ) -> CpSatResult:
         proto = self.model.proto
         proto.clear_objective()
@@ -149,9 +152,9 @@ class CpSatBackend:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(time_limit, 0.05)
-        params.num_workers = self.workers
+        params.num_workers = workers or self.workers
         params.random_seed = self.seed
-        if self.deterministic:
+        if self.deterministic and params.num_workers > 1:
             params.interleave_search = True
         with self._lock:
             if self._stopped:

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse
 from ortools.linear_solver.python import model_builder_helper as mbh
 
-from solver.program import FloatArray, IntegerProgram, Objective
+from solver.program import FloatArray, IntArray, IntegerProgram, Objective
 
 INTEGRAL_TOLERANCE = 1e-6
 
@@ -46,13 +46,15 @@ def solve_lp(
     time_limit: float,
     solver_name: str = "glop",
     register: Callable[[Callable[[], object]], None] | None = None,
+    bounds: tuple[IntArray, IntArray] | None = None,
 ) -> LpResult:
     """Solve the LP relaxation of `program` for one objective.
 
-    `register` receives a function that interrupts the solve (for Ctrl-C).
+    `register` receives a function that interrupts the solve (for Ctrl-C);
+    `bounds` replaces the columns' bounds (e.g. while diving).
     """
     started = time.monotonic()
-    lower, upper = program.column_bounds()
+    lower, upper = bounds if bounds is not None else program.column_bounds()
     indptr, indices, data, row_lower, row_upper = program.csr()
     matrix = scipy.sparse.csr_matrix(
         (data.astype(np.float64), indices, indptr), shape=(len(row_lower), program.num_columns)

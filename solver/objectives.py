@@ -135,57 +135,56 @@ def travel_level(program: IntegerProgram, pairs: Pairs) -> Level:
 def groups_level(
     program: IntegerProgram, pairs: Pairs, groups: dict[tuple[str, str], list[int]]
 ) -> Level:
-    """Level 4, first: groups whose students are not all at one ward.
+    """Level 4, first: groups whose students are not all placed at one ward.
 
-    Per group g: uses[g, w] (0/1) is forced up by every member placed at w, and
-    sum_w uses[g, w] <= 1 + (size - 1) * split[g].
+    Per group g and ward w that every member may go to: together[g, w] (0/1)
+    may be 1 only if every member is at w; split[g] >= 1 - sum_w together[g, w].
+    (Tighter than linking each member to the wards it uses: the LP bound of a
+    group is one minus the most its members' fractional placements overlap.)
     """
     split = program.add_columns(
         "groups_split", np.zeros(len(groups), dtype=np.int64), np.ones(len(groups), dtype=np.int64)
     )
-    plans: list[tuple[int, IntArray, list[IntArray]]] = []
     link_keys: list[object] = []
     link_rows: list[tuple[IntArray, IntArray]] = []
-    count_keys: list[object] = []
-    count_rows: list[tuple[IntArray, IntArray]] = []
-    count_upper: list[float] = []
+    cover_rows: list[tuple[IntArray, IntArray]] = []
+    plans: list[tuple[int, IntArray, list[IntArray]]] = []
     for split_column, (key, cohort_indices) in zip(split, groups.items(), strict=True):
         member_pairs = [pairs.of_cohort(pairs.cohorts[i]) for i in cohort_indices]
-        wards = np.unique(np.concatenate([pairs.ward[m] for m in member_pairs]))
-        uses = program.add_columns(
-            "group_ward", np.zeros(len(wards), dtype=np.int64), np.ones(len(wards), dtype=np.int64)
+        common = np.array(
+            sorted(set.intersection(*(set(pairs.ward[m].tolist()) for m in member_pairs))),
+            dtype=np.int64,
         )
-        column_of_ward = dict(zip(wards.tolist(), uses.tolist(), strict=True))
-        by_ward: list[IntArray] = []
-        for members in member_pairs:
-            for pair in members.tolist():
-                link_keys.append((key, pairs.ward_id(pair)))
-                link_rows.append(
-                    (np.array([pair, column_of_ward[int(pairs.ward[pair])]]), np.array([1, -1]))
-                )
-        for ward in wards.tolist():
-            by_ward.append(np.concatenate([m[pairs.ward[m] == ward] for m in member_pairs]))
-        count_keys.append(key)
-        count_rows.append(
-            (
-                np.append(uses, split_column),
-                np.append(np.ones(len(uses), dtype=np.int64), -(len(cohort_indices) - 1)),
+        together = program.add_columns(
+            "group_together",
+            np.zeros(len(common), dtype=np.int64),
+            np.ones(len(common), dtype=np.int64),
+        )
+        at_ward: list[IntArray] = []
+        for ward, column in zip(common.tolist(), together.tolist(), strict=True):
+            members_here = np.array(
+                [int(m[pairs.ward[m] == ward][0]) for m in member_pairs], dtype=np.int64
             )
+            at_ward.append(members_here)
+            for pair in members_here.tolist():
+                link_keys.append((key, pairs.ward_ids[ward]))
+                link_rows.append((np.array([pair, column]), np.array([1, -1])))
+        cover_rows.append(
+            (np.append(together, split_column), np.ones(len(together) + 1, dtype=np.int64))
         )
-        count_upper.append(1)
-        plans.append((int(split_column), uses, by_ward))
+        plans.append((int(split_column), together, at_ward))
     program.add_rows(
-        GROUP_LINK, link_keys, link_rows, [-INFINITY] * len(link_rows), [0] * len(link_rows)
+        GROUP_LINK, link_keys, link_rows, [0] * len(link_rows), [INFINITY] * len(link_rows)
     )
     program.add_rows(
-        GROUP_SPLIT, count_keys, count_rows, [-INFINITY] * len(count_rows), count_upper
+        GROUP_SPLIT, list(groups), cover_rows, [1] * len(cover_rows), [INFINITY] * len(cover_rows)
     )
 
     def complete(x: IntArray) -> IntArray:
-        for split_column, uses, by_ward in plans:
-            used = np.array([int(x[m].sum() > 0) for m in by_ward], dtype=np.int64)
-            x[uses] = used
-            x[split_column] = int(used.sum() > 1)
+        for split_column, together, at_ward in plans:
+            kept = np.array([int(x[m].min() >= 1) for m in at_ward], dtype=np.int64)
+            x[together] = kept
+            x[split_column] = int(kept.sum() == 0)
         return x
 
     objective = Objective("groups_split", "min", split, np.ones(len(split), dtype=np.int64))

@@ -254,20 +254,29 @@ class LexicographicSolver:
         """
         pairs = built.pairs.num_pairs
         limit = min(max(budget / 4, 1.0), 10.0)
-        # First around the LP alone: its integral pairs held, its fractional ones free.
-        integral = np.flatnonzero(np.abs(lp_x[:pairs] - np.round(lp_x[:pairs])) < 1e-6)
+        # First around the LP alone: its integral pairs held and its fractional ones free;
+        # then, wider, only the pairs the LP leaves at zero held.
         lp_point = built.complete(np.round(lp_x).astype(np.int64))
-        result = backend.solve(
-            level.objective,
-            time_limit=limit,
-            hint=lp_point,
-            bound=bound,
-            fixed=integral.astype(np.int64),
+        rounded = np.round(lp_x[:pairs])
+        integral = np.abs(lp_x[:pairs] - rounded) < 1e-6
+        for hold in (integral, integral & (rounded == 0)):
+            result = backend.solve(
+                level.objective,
+                time_limit=limit,
+                hint=lp_point,
+                bound=bound,
+                fixed=np.flatnonzero(hold).astype(np.int64),
+                workers=1,  # small neighbourhoods: one thread is deterministic and enough
+            )
+            if result.x is not None and _better(
+                level.objective.value(result.x), level.objective.value(best), level.sense
+            ):
+                best = result.x
+            if bound is not None and level.objective.value(best) == bound:
+                return best
+        best = self._dive(
+            built, backend, level, lp_x, best, bound, time.monotonic() + max(budget / 3, limit)
         )
-        if result.x is not None and _better(
-            level.objective.value(result.x), level.objective.value(best), level.sense
-        ):
-            best = result.x
         if bound is not None and level.objective.value(best) == bound:
             return best
         # Then RINS proper: where the LP and the incumbent agree.
@@ -275,12 +284,82 @@ class LexicographicSolver:
         if len(agree) == pairs:
             return best
         result = backend.solve(
-            level.objective, time_limit=limit, hint=best, bound=bound, fixed=agree
+            level.objective, time_limit=limit, hint=best, bound=bound, fixed=agree, workers=1
         )
         if result.x is not None and not _better(
             level.objective.value(best), level.objective.value(result.x), level.sense
         ):
             return result.x
+        return best
+
+    def _dive(
+        self,
+        built: PlacementModel,
+        backend: CpSatBackend,
+        level: Level,
+        lp_x: FloatArray,
+        best: IntArray,
+        bound: float | None,
+        deadline: float,
+    ) -> IntArray:
+        """LP diving: push the pairs the LP most wants up to whole numbers and re-solve.
+
+        Each round rounds up the tenth of the fractional pairs closest to their ceiling
+        (at least one), or rounds them down if that makes the LP infeasible; after each
+        round CP-SAT settles the few pairs still fractional with the rest held. Returns
+        the best allocation found (`best` if none is better).
+        """
+        program = built.program
+        pairs = built.pairs.num_pairs
+        objective = level.objective
+        lower, upper = (bounds.copy() for bounds in program.column_bounds())
+        x = lp_x
+        while time.monotonic() < deadline and not self._stopped.is_set():
+            part = x[:pairs] - np.floor(x[:pairs] + 1e-9)
+            fractional = np.flatnonzero((part > 1e-6) & (part < 1 - 1e-6))
+            point = built.complete(np.round(x).astype(np.int64))
+            if len(fractional) == 0:
+                if not program.violations(point) and _better(
+                    objective.value(point), objective.value(best), level.sense
+                ):
+                    best = point
+                return best
+            settled = backend.solve(
+                objective,
+                time_limit=min(1.0, max(deadline - time.monotonic(), 0.05)),
+                hint=point,
+                bound=bound,
+                fixed=np.setdiff1d(np.arange(pairs), fractional).astype(np.int64),
+                workers=1,
+            )
+            if settled.x is not None and _better(
+                objective.value(settled.x), objective.value(best), level.sense
+            ):
+                best = settled.x
+                if bound is not None and objective.value(best) == bound:
+                    return best
+            order = fractional[np.argsort(-part[fractional], kind="stable")]
+            chosen = order[: max(1, len(order) // 10)]
+            saved = lower[chosen].copy()
+            lower[chosen] = np.ceil(x[chosen]).astype(np.int64)
+            lp = solve_lp(
+                program,
+                objective,
+                time_limit=max(deadline - time.monotonic(), 0.05),
+                bounds=(lower, upper),
+            )
+            if lp.x is None:
+                lower[chosen] = saved
+                upper[chosen] = np.floor(x[chosen]).astype(np.int64)
+                lp = solve_lp(
+                    program,
+                    objective,
+                    time_limit=max(deadline - time.monotonic(), 0.05),
+                    bounds=(lower, upper),
+                )
+                if lp.x is None:
+                    return best
+            x = lp.x
         return best
 
     def _on_lp_start(self, interrupt: Callable[[], object]) -> None:
