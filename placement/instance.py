@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cached_property
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from placement.base import FrozenModel
 from placement.weeks import in_range, weeks_touched
@@ -439,19 +438,3 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     )
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
 
-
-def split_list(text: str | None) -> tuple[str, ...]:
-    """Split a comma-separated cell into trimmed, non-empty items."""
-    if not text:
-        return ()
-    return tuple(item.strip() for item in text.split(",") if item.strip())
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    """Items in first-seen order, without repeats."""
-    return list(dict.fromkeys(items))
-
-
-def ids(items: Sequence[BaseModel], attribute: str) -> list[str]:
-    """The values of `attribute` over `items`, e.g. every ward_id."""
-    return [str(getattr(item, attribute)) for item in items]
