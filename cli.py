@@ -90,17 +90,17 @@ def _main(
 
 # ---- shared helpers ---------------------------------------------------------------------------
 def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    err.print(f"[bold red]error:[/] {_escape(message)}", markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def _print_problems(problems: list[Problem]) -> None:
     errors = [p for p in problems if p.is_error]
     for problem in problems:
-        if not problem.is_error:
-            err.print(f"[yellow]note:[/] {_escape(str(problem))}", markup=True)
+        if not problem.is_error:  # one line each, however long: soft_wrap
+            err.print(f"[yellow]note:[/] {_escape(str(problem))}", markup=True, soft_wrap=True)
     for problem in errors:
-        err.print(f"[bold red]error:[/] {_escape(str(problem))}", markup=True)
+        err.print(f"[bold red]error:[/] {_escape(str(problem))}", markup=True, soft_wrap=True)
     if errors:
         err.print(
             f"[bold red]{len(errors)} problem{'s' if len(errors) != 1 else ''} to fix[/] "

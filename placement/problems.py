@@ -41,7 +41,7 @@ class Problem:
 
     def __str__(self) -> str:
         text = self.message
-        if self.value is not None and self.value != "":
+        if self.value is not None and self.value != "" and _show(self.value) not in text:
             text += f" (found {_show(self.value)})"
         if self.expected:
             text += f"; expected {self.expected}"

@@ -150,7 +150,7 @@ def _check_lock(instance: Instance, eligibility: Eligibility, need: Need) -> lis
             column="locked_ward",
             value=ward_id,
             expected="a ward the student is eligible for",
-            hint="fix the ward's data or remove the lock",
+            hint="Fix the ward's data or remove the lock",
         )
     ]
 

@@ -74,3 +74,94 @@ def minimal_sheets(norwegian: bool = False) -> dict[str, list[list[Any]]]:
             ["s2", "Student Two", "NURSE", "P1", None],
         ],
     }
+
+
+def bigger_sheets() -> dict[str, list[list[Any]]]:
+    """A valid workbook using every sheet: three programmes of two institutions, four wards
+    at three sites, supervisor date ranges, agreements, wishes of every kind, a group,
+    required tags, an avoid list, a lock, history, locations and settings."""
+    return {
+        "Institutions": [["institution_id", "name"], ["UNI", "University"], ["COL", "College"]],
+        "Programmes": [
+            ["programme_id", "institution_id", "name", "profession", "students_per_supervisor"],
+            ["NURSE", "UNI", "Nursing", "nursing", 1],
+            ["MED", "UNI", "Medicine", "medicine", 2],
+            ["PHYS", "COL", "Physiotherapy", "physiotherapy", 1],
+        ],
+        "Periods": [
+            ["period_id", "programme_id", "start_date", "end_date", "specialty"],
+            ["P1", "NURSE", date(2026, 1, 5), date(2026, 1, 30), "surgery"],
+            ["P2", "NURSE", date(2026, 3, 2), date(2026, 3, 27), "medicine"],
+            ["PM", "MED", "2026-01-05", "2026-02-13", "medicine"],
+            ["PP", "PHYS", "2026-02-02", "2026-02-27", "rehabilitation"],
+        ],
+        "Sites": [
+            ["site_id", "name", "organisation", "location"],
+            ["S1", "Site 1", "Trust A", "Bergen"],
+            ["S2", "Site 2", "Trust A", "Voss"],
+            ["S3", "Site 3", "Trust B", "Førde"],
+        ],
+        "Wards": [
+            ["ward_id", "site_id", "name", "specialties", "max_students", "professions", "tags"],
+            ["W1", "S1", "Surgery", "surgery, medicine", 4, None, "wheelchair"],
+            ["W2", "S1", "Medicine", "medicine", None, "nursing, medicine", None],
+            ["W3", "S2", "Rehabilitation", "rehabilitation, surgery", 3, None, "english"],
+            ["W4", "S3", "Kirurgi Førde", "surgery", None, None, None],
+        ],
+        "Supervisors": [
+            ["ward_id", "profession", "supervisors", "start_date", "end_date"],
+            ["W1", "nursing", 2, None, None],
+            ["W1", "medicine", 1, None, None],
+            ["W2", "nursing", 1, None, None],
+            ["W2", "medicine", 2, None, None],
+            ["W3", "physiotherapy", 2, None, None],
+            ["W3", "nursing", 1, None, None],
+            ["W4", "nursing", 1, date(2026, 1, 1), date(2026, 6, 30)],
+        ],
+        "Agreements": [
+            [
+                "institution_id",
+                "site_id",
+                "organisation",
+                "programme_id",
+                "period_id",
+                "min_places",
+                "max_places",
+            ],
+            ["UNI", None, "Trust A", None, None, 2, None],
+            ["UNI", "S3", None, "NURSE", None, 0, 2],
+            ["COL", None, "Trust A", "PHYS", None, 0, None],
+        ],
+        "Students": [
+            [
+                "student_id",
+                "name",
+                "programme_id",
+                "period_id",
+                "specialty",
+                "preference_1",
+                "preference_2",
+                "requires",
+                "avoid",
+                "group_id",
+                "locked_ward",
+            ],
+            ["s1", "Ada Aas", "NURSE", "P1", None, "W1", "S2", None, None, None, None],
+            ["s2", "Bo Berg", "NURSE", "P1", None, "Voss", None, None, None, "g1", None],
+            ["s3", "Cy Dahl", "NURSE", "P1", None, None, None, None, None, "g1", None],
+            ["s1", "Ada Aas", "NURSE", "P2", None, "W2", None, None, None, None, None],
+            ["m1", "Dag Ek", "MED", "PM", None, "Trust A", None, None, None, None, None],
+            ["m2", "Eli Fjell", "MED", "PM", None, "W2", "W1", None, None, None, None],
+            ["p1", "Fay Gran", "PHYS", "PP", None, "W3", None, "english", None, None, None],
+            ["s4", "Gro Hauge", "NURSE", "P1", None, "W4", None, None, "W1", None, None],
+            ["s5", "Hal Isdal", "NURSE", "P1", None, None, None, None, None, None, "W4"],
+        ],
+        "History": [["student_id", "ward_id"], ["s4", "W3"]],
+        "Locations": [
+            ["location", "latitude", "longitude"],
+            ["Bergen", 60.39, 5.32],
+            ["Voss", 60.63, 6.42],
+            ["Førde", 61.45, 5.85],
+        ],
+        "Settings": [["key", "value"], ["seed", 1]],
+    }

@@ -13,6 +13,8 @@ import pandas as pd
 from placement.schema import KIND_EXPECTED, Kind
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"), None)
+MAX_COUNT = 1_000_000
+"""The largest whole number a count column takes; anything larger is a slip of the keyboard."""
 _NORWEGIAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
@@ -78,6 +80,8 @@ def parse_cell(value: Any, kind: Kind) -> Any:
         minimum = 1 if kind == Kind.POSITIVE_INT else 0
         if whole < minimum:
             raise CellError("a negative number" if whole < 0 else "zero", expected)
+        if whole > MAX_COUNT:
+            raise CellError(f"a number larger than {MAX_COUNT:,}", expected)
         return whole
     if kind == Kind.NUMBER:
         return float(_as_number(value, expected))

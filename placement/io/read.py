@@ -2,15 +2,15 @@
 
 Sheets and columns are found under their English name or Norwegian alias,
 case-, space- and underscore-insensitively. Cells go through pandas' calamine
-engine; error cells and merged ranges come from `xlsx_meta`. Nothing is
-written to the input file.
+engine; error cells, formulas without a saved result and merged ranges come
+from `xlsx_meta`. Nothing is written to the input file.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +47,13 @@ class _ExcelError:
     text: str
 
 
+@dataclass(frozen=True)
+class _UnsavedFormula:
+    """A formula cell whose result was never saved in the file (written by a program)."""
+
+    formula: str
+
+
 @dataclass
 class Record:
     """One data row of a sheet: Excel row number and parsed values by canonical column."""
@@ -68,6 +75,7 @@ class SheetData:
     title: str
     headers: dict[str, str] = field(default_factory=dict)  # canonical -> "written (C)"
     records: list[Record] = field(default_factory=list)
+    complete: bool = True  # False: a required column is missing or the sheet has no rows
 
     def header(self, column: str) -> str:
         """The column as the coordinator sees it, e.g. `periode (D)`."""
@@ -111,10 +119,23 @@ def read_instance(path: str | Path) -> tuple[Instance, list[Problem]]:
     instance = _build(sheets, problems, path)
     if problems.has_errors or instance is None:
         raise InputError(problems.items)
-    problems.items.extend(validate_instance(instance))
+    problems.items.extend(_located(p, sheets) for p in validate_instance(instance))
     if problems.has_errors:
         raise InputError(problems.items)
     return instance, problems.items
+
+
+def _located(problem: Problem, sheets: dict[str, SheetData]) -> Problem:
+    """A problem found on the instance, named by the sheet and column as the workbook has them."""
+    data = sheets.get(problem.sheet or "")
+    if data is None:
+        return problem
+    column = problem.column
+    if column is not None:
+        column = data.headers.get(column) or (
+            data.headers.get("preferences", column) if column.startswith("preference_") else column
+        )
+    return replace(problem, sheet=data.title, column=column)
 
 
 # ---- opening the file -----------------------------------------------------------------------
@@ -163,20 +184,24 @@ def _parse_sheets(
         by_key[normalise_header(title)].append(title)
     sheets: dict[str, SheetData] = {}
     used: set[str] = set()
+    known = {normalise_header(n) for spec in schema.SHEETS for n in spec.all_names}
+    unknown = [t for t in frames if normalise_header(t) not in known]
     for spec in schema.SHEETS:
         titles = [t for name in spec.all_names for t in by_key.get(normalise_header(name), [])]
         titles = list(dict.fromkeys(titles))
         if not titles:
             if not spec.optional:
+                hint = did_you_mean(spec.name, unknown) or did_you_mean(spec.alias, unknown)
                 problems.error(
                     f"the workbook has no sheet {spec.name!r} (or {spec.alias!r})",
-                    hint=did_you_mean(spec.name, frames) or f"Sheets found: {', '.join(frames)}",
+                    hint=hint or f"Sheets found: {', '.join(frames)}",
                 )
             continue
         if len(titles) > 1:
             problems.error(
                 f"sheets {' and '.join(map(repr, titles))} are both the {spec.name} sheet; keep one"
             )
+            used.update(titles)
             continue
         title = titles[0]
         used.add(title)
@@ -197,12 +222,17 @@ def _parse_sheet(
 ) -> SheetData:
     data = SheetData(spec, title)
     grid = frame.to_numpy(dtype=object, copy=True)
+    merged: list[tuple[int, int, int, int]] = []
     if meta is not None:
         for (row, col), text in meta.errors.items():
             if row < grid.shape[0] and col < grid.shape[1]:
                 grid[row, col] = _ExcelError(text)
+        for (row, col), formula in meta.unsaved_formulas.items():
+            if row < grid.shape[0] and col < grid.shape[1] and is_blank(grid[row, col]):
+                grid[row, col] = _UnsavedFormula(formula)
         for r1, c1, r2, c2 in meta.merged:  # a merged range shows its first cell everywhere
             if r1 < grid.shape[0] and c1 < grid.shape[1]:
+                merged.append((r1, c1, r2, c2))
                 value = grid[r1, c1]
                 for r in range(r1, min(r2 + 1, grid.shape[0])):
                     for c in range(c1, min(c2 + 1, grid.shape[1])):
@@ -215,15 +245,43 @@ def _parse_sheet(
                 sheet=title,
                 expected="headers: " + ", ".join(c.name for c in spec.columns if c.required),
             )
+            data.complete = False
         return data
+    for r1, c1, r2, c2 in merged:
+        if r2 >= header_row:
+            ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+            problems.note(
+                f"cells {ref} are merged; each of them is read as {_raw_text(grid[r1, c1])!r}",
+                sheet=title,
+                row=r1 + 1,
+                column=column_letter(c1),
+            )
     lookup = {normalise_header(n): c for c in spec.columns for n in c.all_names}
+    if not any(
+        isinstance(v, str)
+        and (
+            normalise_header(v) in lookup
+            or (spec is schema.STUDENTS and schema.PREFERENCE_PATTERN.match(normalise_header(v)))
+        )
+        for v in grid[header_row]
+    ):
+        problems.error(
+            f"no header row: none of the first {TITLE_ROWS} filled rows names a column of the "
+            f"{spec.name} sheet",
+            sheet=title,
+            row=header_row + 1,
+            value=", ".join(_raw_text(v) for v in grid[header_row] if not is_blank(v))[:60],
+            expected="a header row naming its columns: " + ", ".join(c.name for c in spec.columns),
+        )
+        data.complete = False
+        return data
     columns: dict[int, Column] = {}
     preference_columns: list[tuple[int, int]] = []  # (rank, column index)
     list_preference_column: int | None = None
     seen: dict[str, int] = {}
     for col in range(grid.shape[1]):
         raw = grid[header_row, col]
-        if is_blank(raw) or isinstance(raw, _ExcelError):
+        if is_blank(raw) or isinstance(raw, (_ExcelError, _UnsavedFormula)):
             continue
         key = normalise_header(raw)
         column = lookup.get(key)
@@ -231,9 +289,13 @@ def _parse_sheet(
             match = schema.PREFERENCE_PATTERN.match(key)
             if match:
                 preference_columns.append((int(match.group(1)), col))
+                data.headers[f"preference_{int(match.group(1))}"] = (
+                    f"{str(raw).strip()} ({column_letter(col)})"
+                )
                 continue
             if key in {"preferences", "ønsker", "onsker", "wishes"}:
                 list_preference_column = col
+                data.headers["preferences"] = f"{str(raw).strip()} ({column_letter(col)})"
                 continue
         if column is None:
             problems.note(
@@ -249,6 +311,7 @@ def _parse_sheet(
                 f"{column_letter(col)}; keep one",
                 sheet=title,
                 row=header_row + 1,
+                column=f"{str(raw).strip()} ({column_letter(col)})",
             )
             continue
         seen[column.name] = col
@@ -256,11 +319,12 @@ def _parse_sheet(
         data.headers[column.name] = f"{str(raw).strip()} ({column_letter(col)})"
     for column in spec.columns:
         if column.required and column.name not in seen:
+            data.complete = False
             problems.error(
                 f"required column {column.name!r} (or {column.alias!r}) is missing",
                 sheet=title,
                 row=header_row + 1,
-                expected=column.help or column.kind.value,
+                expected=f"a column headed {column.name!r}: {_expected(column)}",
                 hint=did_you_mean(
                     column.name,
                     [
@@ -285,13 +349,19 @@ def _parse_sheet(
         for col, column in columns.items():
             values[column.name] = _cell(cells[col], column, title, r + 1, col, data, problems)
         preferences = _preferences(
-            cells, preference_columns, list_preference_column, title, r + 1, problems
+            cells, preference_columns, list_preference_column, title, r + 1, data, problems
         )
         if all(v is None for v in values.values()) and not preferences:
             continue  # only ignored columns filled
         data.records.append(Record(r + 1, values, preferences))
-    if not data.records and not spec.optional:
-        problems.error("the sheet has headers but no data rows", sheet=title, row=header_row + 2)
+    if not data.records and not spec.optional and data.complete:
+        data.complete = False
+        problems.error(
+            "the sheet has headers but no data rows",
+            sheet=title,
+            row=header_row + 2,
+            expected=f"at least one row below the header (row {header_row + 1})",
+        )
     return data
 
 
@@ -299,19 +369,14 @@ def _cell(
     raw: Any, column: Column, title: str, row: int, col: int, data: SheetData, problems: _Problems
 ) -> Any:
     where = {"sheet": title, "row": row, "column": _column_name(data, column, col)}
-    if isinstance(raw, _ExcelError):
-        problems.error(
-            f"the cell holds the Excel error {raw.text}",
-            value=raw.text,
-            expected=column.help or _kind_text(column),
-            **where,
-        )
+    if isinstance(raw, (_ExcelError, _UnsavedFormula)):
+        _bad_cell(raw, _expected(column), where, problems)
         return None
     if is_blank(raw):
         if column.required:
             problems.error(
                 f"{column.name} is required but the cell is empty",
-                expected=column.help or _kind_text(column),
+                expected=_expected(column),
                 **where,
             )
         return None
@@ -327,9 +392,34 @@ def _cell(
         return None
     if value in ("", ()):
         if column.required:
-            problems.error(f"{column.name} is required but the cell is empty", **where)
+            problems.error(
+                f"{column.name} is required but the cell is empty",
+                value=_raw_text(raw),
+                expected=_expected(column),
+                **where,
+            )
         return None
     return value
+
+
+def _bad_cell(
+    raw: _ExcelError | _UnsavedFormula, expected: str, where: dict[str, Any], problems: _Problems
+) -> None:
+    """An Excel error cell, or a formula without a saved result."""
+    if isinstance(raw, _ExcelError):
+        problems.error(
+            f"the cell holds the Excel error {raw.text}", value=raw.text, expected=expected, **where
+        )
+    else:
+        formula = f"the formula {raw.formula!r}" if raw.formula else "a formula"
+        problems.error(
+            f"the cell holds {formula} but no saved result (the file was written by a program "
+            "that does not calculate formulas)",
+            value=raw.formula,
+            expected=expected,
+            hint="Open the workbook in Excel or LibreOffice and save it, or type the value in",
+            **where,
+        )
 
 
 def _preferences(
@@ -338,36 +428,37 @@ def _preferences(
     list_column: int | None,
     title: str,
     row: int,
+    data: SheetData,
     problems: _Problems,
 ) -> tuple[str, ...]:
     """Wishes in rank order; a blank wish column keeps its rank (the k-th column costs k-1)."""
+    expected = "a ward_id, site_id, trust or town"
     wishes: list[str] = []
-    if list_column is not None and not is_blank(cells[list_column]):
-        raw = cells[list_column]
-        wishes.extend(parse_cell(raw, Kind.LIST) if isinstance(raw, str) else [str(raw)])
     by_rank: dict[int, str] = {}
-    for rank, col in columns:
+    sources = [(0, list_column)] if list_column is not None else []
+    for rank, col in [*sources, *columns]:
         raw = cells[col]
-        if isinstance(raw, _ExcelError):
-            problems.error(
-                f"the wish holds the Excel error {raw.text}",
-                sheet=title,
-                row=row,
-                column=column_letter(col),
-                value=raw.text,
-                expected="a ward_id, site_id, trust or town",
-            )
+        where = {
+            "sheet": title,
+            "row": row,
+            "column": data.headers.get(
+                f"preference_{rank}" if rank else "preferences", column_letter(col)
+            ),
+        }
+        if isinstance(raw, (_ExcelError, _UnsavedFormula)):
+            _bad_cell(raw, expected, where, problems)
         elif not is_blank(raw):
             try:
-                by_rank[rank] = parse_cell(raw, Kind.ID)
+                if rank:
+                    by_rank[rank] = parse_cell(raw, Kind.ID)
+                else:
+                    wishes.extend(parse_cell(raw, Kind.LIST))
             except CellError as error:
                 problems.error(
-                    f"a wish must be {error.expected}, not {error}",
-                    sheet=title,
-                    row=row,
-                    column=column_letter(col),
+                    f"a wish must be {expected}, not {error}",
                     value=_raw_text(raw),
-                    expected="a ward_id, site_id, trust or town",
+                    expected=expected,
+                    **where,
                 )
     if by_rank:
         wishes.extend(by_rank.get(rank, "") for rank in range(1, max(by_rank) + 1))
@@ -380,6 +471,12 @@ def _column_name(data: SheetData, column: Column, col: int) -> str:
 
 def _kind_text(column: Column) -> str:
     return schema.KIND_EXPECTED[column.kind]
+
+
+def _expected(column: Column) -> str:
+    """What a column's cells must hold: its kind, and what the column means."""
+    kind = _kind_text(column)
+    return f"{kind} ({column.help})" if column.help else kind
 
 
 def _raw_text(raw: Any) -> str:
@@ -418,9 +515,19 @@ def _keep(out: list[_M], item: _M | None) -> None:
 class _Refs:
     """Where each id was defined, and checks of references to it."""
 
-    def __init__(self, problems: _Problems) -> None:
+    def __init__(self, problems: _Problems, sheets: dict[str, SheetData]) -> None:
         self.problems = problems
+        self.sheets = sheets
         self.rows: dict[str, dict[str, int]] = defaultdict(dict)
+
+    def readable(self, sheet: str) -> bool:
+        """Whether sheet `sheet` (canonical name) was read: present, with its columns and rows.
+
+        References into a sheet that is missing or broken are not checked: the sheet's
+        own problem is reported, and one error per reference would only repeat it.
+        """
+        data = self.sheets.get(sheet)
+        return data is not None and data.complete
 
     def define(
         self, kind: str, value: str | None, sheet: SheetData, record: Record, column: str
@@ -454,19 +561,24 @@ class _Refs:
         known = self.rows[kind]
         if value in known:
             return True
+        if not self.readable(defined_in):
+            return False
+        title = self.sheets[defined_in].title
+        article = "an" if column[0] in "aeiou" else "a"
         self.problems.error(
-            f"{column} {value!r} is not in the {defined_in} sheet",
+            f"{column} {value!r} is not in the {title} sheet",
             sheet=sheet.title,
             row=record.row,
             column=sheet.header(column),
-            expected=f"a {column} listed in {defined_in}",
+            value=value,
+            expected=f"{article} {column} listed in {title}",
             hint=did_you_mean(value, known),
         )
         return False
 
 
 def _build(sheets: dict[str, SheetData], problems: _Problems, path: Path) -> Instance | None:
-    refs = _Refs(problems)
+    refs = _Refs(problems, sheets)
 
     def sheet(name: str) -> SheetData:
         """The parsed sheet, or an empty one when an optional sheet is missing."""
@@ -708,7 +820,7 @@ def _agreements(
             ok = False
         elif site_id is not None:
             ok &= refs.check("site", site_id, data, rec, "site_id", "Sites")
-        elif norm(organisation) not in organisations:
+        elif norm(organisation) not in organisations and refs.readable("Sites"):
             problems.error(
                 f"organisation {organisation!r} is not the organisation of any site",
                 sheet=data.title,
@@ -717,6 +829,8 @@ def _agreements(
                 expected="a trust named in Sites.organisation",
                 hint=did_you_mean(organisation, organisations.values()),
             )
+            ok = False
+        elif norm(organisation) not in organisations:
             ok = False
         programme_id, period_id = rec.get("programme_id"), rec.get("period_id")
         if programme_id is not None and refs.check(
@@ -860,7 +974,7 @@ def _history(data: SheetData, refs: _Refs) -> list[HistoryEntry]:
     for rec in data.records:
         student_id, ward_id = rec.get("student_id"), rec.get("ward_id")
         if student_id and ward_id:
-            if ward_id not in refs.rows["ward"]:
+            if ward_id not in refs.rows["ward"] and refs.readable("Wards"):
                 refs.problems.note(
                     f"ward {ward_id!r} is not in the Wards sheet (a ward from an earlier "
                     "semester?); the row changes nothing",

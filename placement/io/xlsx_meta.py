@@ -1,7 +1,9 @@
 """What pandas does not tell about an .xlsx file: error cells, merged cells, hidden sheets.
 
-pandas (with calamine) reads Excel error cells such as `#REF!` as blanks and
-says nothing about merged ranges, so one pass over the package's XML finds them.
+pandas (with calamine) reads Excel error cells such as `#REF!` as blanks, a
+formula whose result was never saved (a file written by a program, not by Excel)
+as a blank too, and says nothing about merged ranges, so one pass over the
+package's XML finds them.
 It also tells a real workbook from a CSV, PDF, old .xls or encrypted file that
 merely has an .xlsx name.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -24,6 +27,12 @@ _ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>.*?<(?:\w+:)?v>([^<]*)</',
     re.S,
 )
+_FORMULA_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)(?:/>|(?<!/)>(.*?)</(?:\w+:)?c>)",
+    re.S,
+)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
 class NotAWorkbookError(Exception):
@@ -40,6 +49,9 @@ class SheetMeta:
         default_factory=list
     )  # r1, c1, r2, c2 (0-based)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) 0-based -> #REF!
+    unsaved_formulas: dict[tuple[int, int], str] = field(
+        default_factory=dict
+    )  # (row, col) 0-based -> "=A1+1": formulas with no saved result
 
 
 def column_index(letters: str) -> int:
@@ -138,8 +150,10 @@ def scan(path: Path) -> dict[str, SheetMeta]:
             return sheets
     except zipfile.BadZipFile as error:
         raise NotAWorkbookError(f"the workbook file is damaged or truncated ({error})") from None
-    except (OSError, EOFError, ValueError, KeyError) as error:
+    except (OSError, EOFError, ValueError, KeyError, zlib.error) as error:
         raise NotAWorkbookError(f"the workbook file is damaged ({error})") from None
+    except (NotImplementedError, RuntimeError) as error:  # unknown compression, zip password
+        raise NotAWorkbookError(f"the workbook file cannot be unpacked ({error})") from None
 
 
 def _scan_sheet(xml: bytes, meta: SheetMeta) -> None:
@@ -151,6 +165,22 @@ def _scan_sheet(xml: bytes, meta: SheetMeta) -> None:
             col = column_index(match.group(1).decode())
             row = int(match.group(2)) - 1
             meta.errors[(row, col)] = _unescape(match.group(3).decode())
+    if b"<f" in xml or b":f>" in xml:
+        for match in _FORMULA_CELL.finditer(xml):
+            body = match.group(2) or b""
+            formula = _FORMULA.search(body)
+            if formula is None:
+                continue
+            attrs = dict(_ATTR.findall(match.group(1)))
+            value = _VALUE.search(body)
+            if value is not None and (value.group(1) or attrs.get(b"t") == b"str"):
+                continue  # a saved result (an empty text result is a blank cell)
+            ref = re.fullmatch(rb"([A-Z]+)(\d+)", attrs.get(b"r", b""))
+            if ref is None:
+                continue
+            col, row = column_index(ref.group(1).decode()), int(ref.group(2)) - 1
+            text = _unescape((formula.group(1) or b"").decode("utf-8", errors="replace"))
+            meta.unsaved_formulas[(row, col)] = "=" + text if text else ""  # "": shared
 
 
 def _split_ref(ref: bytes) -> tuple[int, int]:
