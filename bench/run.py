@@ -168,7 +168,8 @@ def main() -> None:
     args = parser.parse_args()
     scenarios = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     for scenario in scenarios:
-        limit = args.time_limit or {"small": 20, "regional": 60, "national": 600}[scenario]
+        defaults = {"small": 20, "regional": 60, "national": 600, "hard": 60}
+        limit = args.time_limit or defaults[scenario]
         work = HERE / "work"
         work.mkdir(exist_ok=True)
         instance = SCENARIOS[scenario](args.seed)

@@ -149,8 +149,16 @@ def _wish(wish: str, code: str, instance: Instance) -> str:
     return f"{code}-{wish}" if wish in names else wish
 
 
+def hard(seed: int = 0) -> Instance:
+    """3,000 rows of the harder region generator (bench/hard_region.py)."""
+    from bench.hard_region import generate_region as generate_hard  # noqa: PLC0415
+
+    return generate_hard(3000, seed)
+
+
 SCENARIOS: dict[str, Callable[[int], Instance]] = {
     "small": small,
     "regional": regional,
     "national": national,
+    "hard": hard,
 }

@@ -152,6 +152,9 @@ class CpSatBackend:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(time_limit, 0.05)
+        # Ctrl-C belongs to the program (which stops and keeps the best allocation), not to
+        # OR-Tools, whose own handler resets SIGINT after each solve.
+        params.catch_sigint_signal = False
         params.num_workers = workers or self.workers
         params.random_seed = self.seed
         if self.deterministic and params.num_workers > 1:
