@@ -260,11 +260,19 @@ class LexicographicSolver:
         lp_point = built.complete(np.round(lp_x).astype(np.int64))
         rounded = np.round(lp_x[:pairs])
         integral = np.abs(lp_x[:pairs] - rounded) < 1e-6
-        for hold in (integral, integral & (rounded == 0)):
+        unused = best[:pairs] == 0
+        # Widest: pairs unused by both the LP and the incumbent held at zero (always
+        # feasible, since the incumbent is inside it).
+        neighbourhoods = (
+            (integral, lp_point),
+            (integral & (rounded == 0), lp_point),
+            (integral & (rounded == 0) & unused, best),
+        )
+        for hold, start in neighbourhoods:
             result = backend.solve(
                 level.objective,
                 time_limit=limit,
-                hint=lp_point,
+                hint=start,
                 bound=bound,
                 fixed=np.flatnonzero(hold).astype(np.int64),
                 workers=1,  # small neighbourhoods: one thread is deterministic and enough
