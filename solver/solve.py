@@ -171,15 +171,7 @@ class LexicographicSolver:
                 x = built.complete(np.round(lp.x).astype(np.int64))
                 value = objective.value(x)
                 if not built.program.violations(x) and value == bound:
-                    self._report(level.name, value, bound)
-                    return LevelResult(
-                        name=level.name,
-                        sense=level.sense,
-                        value=value,
-                        bound=bound,
-                        status="OPTIMAL",
-                        seconds=time.monotonic() - level_start,
-                    ), x
+                    return self._proven(level, bound, level_start), x
             rounded = round_and_fill(
                 built.program, built.pairs.num_pairs, lp.x, objective, built.complete
             )
@@ -191,15 +183,7 @@ class LexicographicSolver:
             if best is not None:
                 best = self._neighbourhood(built, backend, level, lp.x, best, bound, budget)
                 if bound is not None and objective.value(best) == bound:
-                    self._report(level.name, bound, bound)
-                    return LevelResult(
-                        name=level.name,
-                        sense=level.sense,
-                        value=bound,
-                        bound=bound,
-                        status="OPTIMAL",
-                        seconds=time.monotonic() - level_start,
-                    ), best
+                    return self._proven(level, bound, level_start), best
         elif lp.status == "INFEASIBLE":
             bound = None  # CP-SAT confirms and the caller reports the colliding locks
         remaining = budget - (time.monotonic() - level_start)
@@ -237,6 +221,18 @@ class LexicographicSolver:
             status=status,
             seconds=seconds,
         ), solution
+
+    def _proven(self, level: Level, value: float, level_start: float) -> LevelResult:
+        """The result of a level whose value met its LP bound: optimal, with proof."""
+        self._report(level.name, value, value)
+        return LevelResult(
+            name=level.name,
+            sense=level.sense,
+            value=value,
+            bound=value,
+            status="OPTIMAL",
+            seconds=time.monotonic() - level_start,
+        )
 
     def _neighbourhood(
         self,
