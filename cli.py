@@ -263,13 +263,18 @@ def solve(
     export_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Also write one workbook per institution, site and trust into this folder "
-            "(see `placement export`)."
+            help="After solving, also write the exports into this folder, as `placement "
+            "export` does: one workbook per institution (its own students), per site and per "
+            "trust (the students placed there and the supervision they need). Checked for "
+            "existing files before solving."
         ),
     ] = None,
     export_by: Annotated[
         list[ExportKind] | None,
-        typer.Option(help="Which exports --export-dir writes (repeatable; default all three)."),
+        typer.Option(
+            help="Which exports --export-dir writes: institution, site or organisation. "
+            "Repeat for several; default all three."
+        ),
     ] = None,
 ) -> None:
     """Allocate placements and write the allocation workbook (checked before it is written)."""
@@ -281,6 +286,8 @@ def solve(
         inputs = [workbook, *([previous] if previous else []), *(history or [])]
         _check_output(output, inputs, force)
         instance = _with_history(_read(workbook), history or [])
+        if export_dir is not None:
+            _check_exports(instance, export_dir, export_by, [*inputs, output], force)
         previous_allocation = _read_allocation(previous) if previous else None
         options = effective_options(
             instance,
@@ -651,6 +658,24 @@ def diff(
             out.print(f"written to {output}")
 
 
+def _export_kinds(kinds: list[ExportKind] | None) -> list[str]:
+    return [kind.value for kind in (kinds or list(ExportKind))]
+
+
+def _check_exports(
+    instance: Instance,
+    out_dir: Path,
+    kinds: list[ExportKind] | None,
+    inputs: list[Path],
+    force: bool,
+) -> None:
+    """Before any work: no export may overwrite an input, or an existing file without --force."""
+    from placement.io.export import planned_exports
+
+    for path in planned_exports(instance, out_dir, _export_kinds(kinds)):
+        _check_output(path, inputs, force)
+
+
 def _export(
     instance: Instance,
     allocation: Allocation,
@@ -659,55 +684,89 @@ def _export(
     lang: Language | None,
     force: bool,
 ) -> None:
-    from placement.io.export import export_allocation
+    from placement.io.export import export_allocations, export_summary, sites_without_trust
 
-    written: list[Path] = []
-    for kind in kinds or list(ExportKind):
-        written += export_allocation(
-            instance,
-            allocation,
-            out_dir,
-            kind.value,
-            language=lang.value if lang else None,
-            force=force,
+    written = export_allocations(
+        instance,
+        allocation,
+        out_dir,
+        _export_kinds(kinds),
+        language=lang.value if lang else None,
+        force=force,
+    )
+    counts = ", ".join(f"{n} per {kind}" for kind, n in export_summary(written).items())
+    out.print(f"{len(written)} export workbooks ({counts}) written to {out_dir}")
+    orphans = sites_without_trust(instance)
+    if orphans and ExportKind.organisation.value in _export_kinds(kinds):
+        err.print(
+            f"[yellow]note:[/] {len(orphans)} site(s) have no trust (organisation), so their "
+            f"students are in no trust's file, only in the site files: "
+            f"{_escape(', '.join(orphans[:10]))}",
+            markup=True,
+            soft_wrap=True,
         )
-    out.print(f"{len(written)} export workbooks written to {out_dir}")
 
 
 @app.command()
 def export(
-    workbook: InputPath,
+    workbook: Annotated[
+        Path,
+        typer.Argument(help="The input workbook the allocation was made from.", show_default=False),
+    ],
     allocation_file: Annotated[
         Path, typer.Argument(help="The allocation workbook to export.", show_default=False)
     ],
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the workbooks.")] = Path(
-        "exports"
-    ),
     by: Annotated[
         list[ExportKind] | None,
-        typer.Option(help="institution, site or organisation (repeatable; default all three)."),
+        typer.Option(
+            help="institution: one file per institution with only its own students (placed, "
+            "and unplaced with the reason); site / organisation: one file per site / trust with "
+            "the students placed there by ward, and the supervisors they need per ward, "
+            "profession and week. Repeat for several; default all three."
+        ),
     ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Folder for the workbooks (created if missing).")
+    ] = Path("exports"),
     lang: Annotated[
-        Language | None, typer.Option(help="Sheet names: en or nb (default: as the input).")
+        Language | None,
+        typer.Option(help="Sheet names and titles: en or nb (default: as the input workbook)."),
     ] = None,
-    force: ForceOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite export files that exist.")
+    ] = False,
 ) -> None:
-    """One workbook per institution (its own students only), per site and per trust (the
-    students placed there, and the supervision they need per ward and week).
+    """Write the workbooks for the people who receive an allocation: per institution, per
+    site, per trust (file names like institution-HVL.xlsx; names only inside the files).
 
-    The input workbook is needed for dates, wards and supervision models; the
-    allocation is checked against it first, and a broken one is not exported."""
+    The input workbook is needed as well as the allocation: it holds the supervision
+    models, the supervisors available, the wards and sites that receive no students, and
+    the rules the allocation is checked against first. A broken allocation is not exported
+    (exit 1). Each file opens with an About sheet (title: semester and run); every other
+    sheet is a table with its header in row 1."""
     from placement.check import check
 
     with _errors_reported():
         instance = _read(workbook)
+        _check_exports(instance, out_dir, by, [workbook, allocation_file], force)
         allocation = _read_allocation(allocation_file)
         options, _ = _settings_options(instance)
         report = check(instance, allocation, options)
         if not report.ok:
             for violation in report.violations[:10]:
                 err.print(f"[bold red]broken:[/] {_escape(str(violation))}", markup=True)
+            if len(report.violations) > 10:
+                err.print(f"... and {len(report.violations) - 10} more")
             _fail("the allocation breaks hard rules; nothing was exported", EXIT_FAILED)
+        run = allocation.run
+        if run and run.input_sha256 and run.input_sha256 != instance.source_sha256:
+            err.print(
+                "[yellow]note:[/] the allocation was made from another version of the input "
+                f"({_escape(run.input_name or 'unknown file')}, SHA-256 "
+                f"{run.input_sha256[:12]}...); it still keeps every hard rule of this one",
+                markup=True,
+                soft_wrap=True,
+            )
         _export(instance, allocation, out_dir, by, lang, force)
 
 
