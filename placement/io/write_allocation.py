@@ -307,6 +307,8 @@ def _add_summary(
         chart.set_categories(
             Reference(ws, min_col=1, min_row=top + 1, max_row=top + len(wish_rows))
         )
+        chart.x_axis.delete = False  # openpyxl 3.1 hides axes unless told otherwise
+        chart.y_axis.delete = False
         chart.width, chart.height = 16, 7.5
         ws.add_chart(chart, "D3")
 
@@ -326,6 +328,8 @@ def _add_summary(
         chart.set_categories(
             Reference(ws, min_col=1, min_row=top + 1, max_row=top + len(trust_rows))
         )
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
         chart.width, chart.height = 16, 9
         ws.add_chart(chart, "D19")
     widest = max((len(str(r[0])) for r in ws.iter_rows(max_col=1, values_only=True)), default=8)

@@ -83,6 +83,8 @@ def _weekly_chart(ws: Any, frame: pd.DataFrame) -> None:
         titles_from_data=True,
     )
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
     chart.width, chart.height = 24, 10
     ws.add_chart(chart, f"{_letter(len(frame.columns) + 2)}2")
 
