@@ -87,6 +87,7 @@ def _assumption_model(
 ) -> tuple[list[Requirement], list[int], cp_model.CpModel]:
     """The model with every lock row and agreement minimum behind an assumption literal."""
     backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    backend.sync()
     proto = backend.model.proto
     requirements: list[Requirement] = []
     literals: list[int] = []

@@ -24,10 +24,11 @@ from placement.instance import Instance
 from placement.lottery import lottery
 from placement.options import Options
 from solver.cpsat import CpSatBackend
-from solver.lp import solve_lp
+from solver.lp import LpResult, solve_lp
 from solver.model import PlacementModel
+from solver.neighbourhood import NeighbourhoodSearch
 from solver.objectives import Level
-from solver.program import INFINITY, FloatArray, IntArray
+from solver.program import INFINITY, IntArray
 from solver.rounding import round_and_fill
 
 ProgressFn = Callable[[str, float | None, float | None, float], None]
@@ -76,6 +77,8 @@ class LexicographicSolver:
         self._backend: CpSatBackend | None = None
         self._interrupt_lp: Callable[[], object] | None = None
         self._started = 0.0
+        self._search: NeighbourhoodSearch | None = None
+        self._first_lp: LpResult | None = None
 
     def stop(self) -> None:
         """Stop the search now; the best allocation found so far is kept."""
@@ -113,7 +116,9 @@ class LexicographicSolver:
             if self._stopped.is_set() or remaining <= 0:
                 level_result, solution = _not_solved(level), None
             else:
-                level_result, solution = self._solve_level(built, backend, level, best, budget)
+                level_result, solution = self._solve_level(
+                    built, backend, level, best, budget, built.levels[position + 1 :]
+                )
             if level_result.status == "INFEASIBLE":
                 result.levels.append(level_result)
                 result.status = "INFEASIBLE"
@@ -159,11 +164,29 @@ class LexicographicSolver:
         level: Level,
         best: IntArray | None,
         budget: float,
+        later: list[Level],
     ) -> tuple[LevelResult, IntArray | None]:
         level_start = time.monotonic()
+        deadline = level_start + budget
         objective = level.objective
-        lp = solve_lp(built.program, objective, time_limit=budget, register=self._on_lp_start)
+        first = self._first_lp
+        if (
+            first is not None
+            and not first.integral
+            and budget * LATER_LP_SHARE < (LATER_LP_GROWTH * first.seconds)
+        ):
+            lp = LpResult("SKIPPED", None, None, 0.0)  # it would not finish: search instead
+        else:
+            lp = solve_lp(
+                built.program,
+                objective,
+                time_limit=budget * (LP_SHARE if first is None else LATER_LP_SHARE),
+                register=self._on_lp_start,
+            )
+            if first is None:
+                self._first_lp = lp
         bound: float | None = None
+        lp_x = lp.x if lp.status == "OPTIMAL" else None
         if lp.status == "OPTIMAL" and lp.value is not None and lp.x is not None:
             bound = _integer_bound(lp.value, level.sense)
             self._report(level.name, None, bound)
@@ -180,13 +203,25 @@ class LexicographicSolver:
                 or _better(objective.value(rounded), objective.value(best), level.sense)
             ):
                 best = rounded
-            if best is not None:
-                best = self._neighbourhood(built, backend, level, lp.x, best, bound, budget)
-                if bound is not None and objective.value(best) == bound:
-                    return self._proven(level, bound, level_start), best
-        elif lp.status == "INFEASIBLE":
-            bound = None  # CP-SAT confirms and the caller reports the colliding locks
-        remaining = budget - (time.monotonic() - level_start)
+        if best is not None and lp.status != "INFEASIBLE":
+            if self._search is None:
+                self._search = NeighbourhoodSearch(built, backend, self.options.seed)
+            small = built.program.num_columns <= FULL_SEARCH_COLUMNS
+            best = self._search.improve(
+                objective,
+                best,
+                lp_x,
+                bound,
+                deadline - (FULL_SEARCH_SHARE * budget if small else 0.0),
+                later=[next_level.objective for next_level in later[:1]],
+                stopped=self._stopped.is_set,
+                report=lambda value: self._report(level.name, value, bound),
+            )
+            if bound is not None and objective.value(best) == bound:
+                return self._proven(level, bound, level_start), best
+            if not small:
+                return self._unproven(level, objective.value(best), bound, level_start), best
+        remaining = deadline - time.monotonic()
         cp = backend.solve(
             objective,
             time_limit=remaining,
@@ -209,6 +244,10 @@ class LexicographicSolver:
             solution, status = best, "FEASIBLE"  # the hint stands (e.g. no time was left)
         else:
             solution, status = cp.x, cp.status
+            if best is not None and _better(
+                objective.value(best), objective.value(solution), level.sense
+            ):
+                solution, status = best, "FEASIBLE"
         value = objective.value(solution)
         if value == proven:
             status = "OPTIMAL"
@@ -222,6 +261,20 @@ class LexicographicSolver:
             seconds=seconds,
         ), solution
 
+    def _unproven(
+        self, level: Level, value: float, bound: float | None, level_start: float
+    ) -> LevelResult:
+        """The result of a level the search improved but could not prove optimal."""
+        self._report(level.name, value, bound)
+        return LevelResult(
+            name=level.name,
+            sense=level.sense,
+            value=value,
+            bound=bound,
+            status="FEASIBLE",
+            seconds=time.monotonic() - level_start,
+        )
+
     def _proven(self, level: Level, value: float, level_start: float) -> LevelResult:
         """The result of a level whose value met its LP bound: optimal, with proof."""
         self._report(level.name, value, value)
@@ -233,139 +286,6 @@ class LexicographicSolver:
             status="OPTIMAL",
             seconds=time.monotonic() - level_start,
         )
-
-    def _neighbourhood(
-        self,
-        built: PlacementModel,
-        backend: CpSatBackend,
-        level: Level,
-        lp_x: FloatArray,
-        best: IntArray,
-        bound: float | None,
-        budget: float,
-    ) -> IntArray:
-        """RINS: hold the pairs where the LP and the incumbent agree, solve the rest exactly.
-
-        The free part is small (the LP's fractional pairs and what rounding moved), so
-        CP-SAT usually closes it in well under a second, often reaching the LP bound.
-        """
-        pairs = built.pairs.num_pairs
-        limit = min(max(budget / 4, 1.0), 10.0)
-        # First around the LP alone: its integral pairs held and its fractional ones free;
-        # then, wider, only the pairs the LP leaves at zero held.
-        lp_point = built.complete(np.round(lp_x).astype(np.int64))
-        rounded = np.round(lp_x[:pairs])
-        integral = np.abs(lp_x[:pairs] - rounded) < 1e-6
-        unused = best[:pairs] == 0
-        # Widest: pairs unused by both the LP and the incumbent held at zero (always
-        # feasible, since the incumbent is inside it).
-        neighbourhoods = (
-            (integral, lp_point),
-            (integral & (rounded == 0), lp_point),
-            (integral & (rounded == 0) & unused, best),
-        )
-        for hold, start in neighbourhoods:
-            result = backend.solve(
-                level.objective,
-                time_limit=limit,
-                hint=start,
-                bound=bound,
-                fixed=np.flatnonzero(hold).astype(np.int64),
-                workers=1,  # small neighbourhoods: one thread is deterministic and enough
-            )
-            if result.x is not None and _better(
-                level.objective.value(result.x), level.objective.value(best), level.sense
-            ):
-                best = result.x
-            if bound is not None and level.objective.value(best) == bound:
-                return best
-        best = self._dive(
-            built, backend, level, lp_x, best, bound, time.monotonic() + max(budget / 3, limit)
-        )
-        if bound is not None and level.objective.value(best) == bound:
-            return best
-        # Then RINS proper: where the LP and the incumbent agree.
-        agree = np.flatnonzero(np.abs(lp_x[:pairs] - best[:pairs]) < 1e-6).astype(np.int64)
-        if len(agree) == pairs:
-            return best
-        result = backend.solve(
-            level.objective, time_limit=limit, hint=best, bound=bound, fixed=agree, workers=1
-        )
-        if result.x is not None and not _better(
-            level.objective.value(best), level.objective.value(result.x), level.sense
-        ):
-            return result.x
-        return best
-
-    def _dive(
-        self,
-        built: PlacementModel,
-        backend: CpSatBackend,
-        level: Level,
-        lp_x: FloatArray,
-        best: IntArray,
-        bound: float | None,
-        deadline: float,
-    ) -> IntArray:
-        """LP diving: push the pairs the LP most wants up to whole numbers and re-solve.
-
-        Each round rounds up the tenth of the fractional pairs closest to their ceiling
-        (at least one), or rounds them down if that makes the LP infeasible; after each
-        round CP-SAT settles the few pairs still fractional with the rest held. Returns
-        the best allocation found (`best` if none is better).
-        """
-        program = built.program
-        pairs = built.pairs.num_pairs
-        objective = level.objective
-        lower, upper = (bounds.copy() for bounds in program.column_bounds())
-        x = lp_x
-        while time.monotonic() < deadline and not self._stopped.is_set():
-            part = x[:pairs] - np.floor(x[:pairs] + 1e-9)
-            fractional = np.flatnonzero((part > 1e-6) & (part < 1 - 1e-6))
-            point = built.complete(np.round(x).astype(np.int64))
-            if len(fractional) == 0:
-                if not program.violations(point) and _better(
-                    objective.value(point), objective.value(best), level.sense
-                ):
-                    best = point
-                return best
-            settled = backend.solve(
-                objective,
-                time_limit=min(1.0, max(deadline - time.monotonic(), 0.05)),
-                hint=point,
-                bound=bound,
-                fixed=np.setdiff1d(np.arange(pairs), fractional).astype(np.int64),
-                workers=1,
-            )
-            if settled.x is not None and _better(
-                objective.value(settled.x), objective.value(best), level.sense
-            ):
-                best = settled.x
-                if bound is not None and objective.value(best) == bound:
-                    return best
-            order = fractional[np.argsort(-part[fractional], kind="stable")]
-            chosen = order[: max(1, len(order) // 10)]
-            saved = lower[chosen].copy()
-            lower[chosen] = np.ceil(x[chosen]).astype(np.int64)
-            lp = solve_lp(
-                program,
-                objective,
-                time_limit=max(deadline - time.monotonic(), 0.05),
-                bounds=(lower, upper),
-            )
-            if lp.x is None:
-                lower[chosen] = saved
-                upper[chosen] = np.floor(x[chosen]).astype(np.int64)
-                lp = solve_lp(
-                    program,
-                    objective,
-                    time_limit=max(deadline - time.monotonic(), 0.05),
-                    bounds=(lower, upper),
-                )
-                if lp.x is None:
-                    return best
-            x = lp.x
-        return best
 
     def _on_lp_start(self, interrupt: Callable[[], object]) -> None:
         self._interrupt_lp = interrupt
@@ -388,6 +308,30 @@ class LexicographicSolver:
     def _report(self, level: str, value: float | None, bound: float | None) -> None:
         if self.progress is not None:
             self.progress(level, value, bound, time.monotonic() - self._started)
+
+
+FULL_SEARCH_COLUMNS = 20_000
+"""Up to this many columns, CP-SAT searches the whole program after the neighbourhoods.
+
+On bigger ones a search of the whole neither finds better solutions nor proves
+bounds better than the LP's in the time a level has (it cannot solve the root
+LP of a hundred thousand columns in a minute), so the neighbourhoods take it all.
+"""
+
+LP_SHARE = 0.6
+"""The most of the first level's time its LP relaxation may take; without it, the level has
+no bound but the neighbourhood search still improves it."""
+
+LATER_LP_SHARE = 0.3
+"""The same for later levels, whose LPs (held at the earlier levels) are far slower to solve
+and whose neighbourhood search gains more from the time."""
+
+LATER_LP_GROWTH = 5.0
+"""Where the first LP was fractional, a later level's LP takes about this many times as long
+(3-7 times on the benchmarks); one that would not finish in its share is not started."""
+
+FULL_SEARCH_SHARE = 0.3
+"""The share of a level's time the whole-program search gets, where it runs."""
 
 
 LATE_LEVELS = frozenset({"repeats", "groups_split", "travel_km", "peak_load"})
