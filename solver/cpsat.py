@@ -55,11 +55,12 @@ class CpSatBackend:
         self.workers, self.seed, self.deterministic = workers, seed, deterministic
         self._synced_blocks = 0
         self._synced_columns = 0
-        self._solver: cp_model.CpSolver | None = None
+        self._running: set[cp_model.CpSolver] = set()  # parts may be solved side by side
         self._lock = threading.Lock()
         self._stopped = False
         self._matrix: scipy.sparse.csc_matrix | None = None
         self._matrix_rows = -1
+        self._matrix_lock = threading.Lock()
 
     def sync(self) -> None:
         """Add columns and rows the program gained since the last sync."""
@@ -109,7 +110,7 @@ class CpSatBackend:
         """
         started = time.monotonic()
         matrix = self._column_matrix()
-        row_lower, row_upper = self._row_bounds
+        row_lower, row_upper = self._row_bounds  # set with the matrix, under the same lock
         lower, upper = self.program.column_bounds()
         held = start.copy()
         held[free] = 0
@@ -163,10 +164,10 @@ class CpSatBackend:
         with self._lock:
             if self._stopped:
                 return CpSatResult("NOT_SOLVED", None, None, None, 0.0)
-            self._solver = solver
+            self._running.add(solver)
         status = solver.solve(model)
         with self._lock:
-            self._solver = None
+            self._running.discard(solver)
         seconds = time.monotonic() - started
         name = STATUS_NAMES.get(status, str(status))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -179,6 +180,10 @@ class CpSatBackend:
 
     def _column_matrix(self) -> scipy.sparse.csc_matrix:
         """The program's rows as a column-sliceable matrix, rebuilt when rows were added."""
+        with self._matrix_lock:
+            return self._build_matrix()
+
+    def _build_matrix(self) -> scipy.sparse.csc_matrix:
         if self._matrix is None or self._matrix_rows != self.program.num_rows:
             indptr, indices, data, row_lower, row_upper = self.program.csr()
             self._matrix = scipy.sparse.csr_matrix(
@@ -193,8 +198,8 @@ class CpSatBackend:
         """Stop the running solve (from another thread or a signal handler)."""
         with self._lock:
             self._stopped = True
-            if self._solver is not None:
-                self._solver.stop_search()
+            for solver in self._running:
+                solver.stop_search()
 
     def solve(
         self,
@@ -265,12 +270,12 @@ class CpSatBackend:
         with self._lock:
             if self._stopped:
                 return CpSatResult("NOT_SOLVED", None, None, None, 0.0)
-            self._solver = solver
+            self._running.add(solver)
         started = time.monotonic()
         callback = _Progress(progress) if progress is not None else None
         status = solver.solve(self.model, callback)
         with self._lock:
-            self._solver = None
+            self._running.discard(solver)
         seconds = time.monotonic() - started
         name = STATUS_NAMES.get(status, str(status))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

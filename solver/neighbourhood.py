@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,10 @@ MAX_WEIGHT = 2**40
 WHOLE_PROGRAM_COLUMNS = 2000
 """Programs up to this many columns are searched whole, as one part."""
 
+NARROW, BY_SITE, RANDOM, IMPROVING = range(4)
+"""Kinds of part, taken in turn: random wards with only the pairs in use free; the wards of
+random sites; random wards; the wards where random students could do better."""
+
 MAX_FRACTION = 0.5
 """The largest part: half the wards (a bigger one is rarely solved in time)."""
 
@@ -48,8 +53,11 @@ MAX_FRACTION = 0.5
 class NeighbourhoodSearch:
     """Improves solutions of one placement model, level after level."""
 
-    def __init__(self, built: PlacementModel, backend: CpSatBackend, seed: int) -> None:
+    def __init__(
+        self, built: PlacementModel, backend: CpSatBackend, seed: int, parallel: int = 1
+    ) -> None:
         self.built = built
+        self.parallel = max(1, parallel)  # parts solved side by side, one thread each
         self.backend = backend
         self.rng = np.random.default_rng(seed)
         pairs = built.pairs
@@ -64,7 +72,11 @@ class NeighbourhoodSearch:
         self.ward_site = np.array([index[site_of[w]] for w in pairs.ward_ids], dtype=np.int64)
         self.num_sites = len(site_ids)
         # of the wards one part of each kind takes, adapted as the search goes
-        self.fraction = [0.25, 0.1, 0.1]
+        self.fraction = [0.25, 0.1, 0.1, 0.1]  # NARROW, BY_SITE, RANDOM, IMPROVING
+        self.stats = [[0, 0.0] for _ in self.fraction]  # per kind: parts solved, seconds
+        self.cohort_starts = np.searchsorted(
+            self.pair_cohort, np.arange(self.num_cohorts + 1)
+        ).astype(np.int64)
 
     def improve(
         self,
@@ -91,6 +103,11 @@ class NeighbourhoodSearch:
             lp_x[: self.num_pairs] > 1e-6 if lp_x is not None else np.zeros(self.num_pairs, bool)
         )
         part_bound = bound if ranked is objective else None
+        pair_cost = np.zeros(self.num_pairs)
+        on_pairs = ranked.columns < self.num_pairs
+        np.add.at(pair_cost, ranked.columns[on_pairs], ranked.coefficients[on_pairs])
+        if ranked.sense == "max":
+            pair_cost = -pair_cost  # lower is better below
         # Small programs: the whole program is one part (and CP-SAT may prove it).
         if self.built.program.num_columns <= WHOLE_PROGRAM_COLUMNS:
             result = self.backend.solve_neighbourhood(
@@ -104,30 +121,81 @@ class NeighbourhoodSearch:
                 return result.x
             return best
         attempt = 0
-        while time.monotonic() < deadline - 0.05 and not stopped():
-            if bound is not None and objective.value(best) == bound:
-                break
-            attempt += 1
-            kind = attempt % 3
-            chosen = self._choose_wards(self.fraction[kind], by_site=kind == 1)
-            free = self._free_columns(chosen, best, lp_used, wide=kind != 0)
-            limit = min(PART_SECONDS, deadline - time.monotonic())
-            result = self.backend.solve_neighbourhood(
-                ranked, free, best, time_limit=limit, bound=part_bound
-            )
-            if result.status == "OPTIMAL" and result.seconds < limit / 4:
-                self.fraction[kind] = min(self.fraction[kind] * 1.15, MAX_FRACTION)
-            elif result.status != "OPTIMAL":
-                self.fraction[kind] = max(self.fraction[kind] * 0.7, 0.01)
-            if result.x is None:
-                continue
-            candidate = _key(objective, ranked, result.x)
-            if candidate < key:
-                improved = candidate[0] < key[0]
-                best, key = result.x, candidate
-                if improved and report is not None:
-                    report(objective.value(best))
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            while time.monotonic() < deadline - 0.05 and not stopped():
+                if bound is not None and objective.value(best) == bound:
+                    break
+                limit = min(PART_SECONDS, deadline - time.monotonic())
+                parts = self._parts(attempt, best, lp_used, pair_cost)
+                attempt += len(parts)
+                futures = [
+                    pool.submit(
+                        self.backend.solve_neighbourhood,
+                        ranked,
+                        free,
+                        best,
+                        time_limit=limit,
+                        bound=part_bound,
+                    )
+                    for _, free in parts
+                ]
+                results = [future.result() for future in futures]
+                for (kind, _), result in zip(parts, results, strict=True):
+                    self._adapt(kind, result.status, result.seconds, limit)
+                solutions = [result.x for result in results if result.x is not None]
+                if len(solutions) == len(parts) > 1:
+                    merged = self._merged(best, parts, solutions)
+                    if not self.built.program.violations(merged):
+                        solutions.append(merged)  # parts solved apart can overfill a ward
+                for x in solutions:
+                    candidate = _key(objective, ranked, x)
+                    if candidate < key:
+                        improved = candidate[0] < key[0]
+                        best, key = x, candidate
+                        if improved and report is not None:
+                            report(objective.value(best))
         return best
+
+    def _parts(
+        self, attempt: int, best: IntArray, lp_used: BoolArray, pair_cost: FloatArray
+    ) -> list[tuple[int, IntArray]]:
+        """The next parts to solve side by side, one per thread, on different wards and students."""
+        parts: list[tuple[int, IntArray]] = []
+        wards_taken = np.zeros(self.num_wards, dtype=bool)
+        students_taken = np.zeros(self.num_cohorts, dtype=bool)
+        for step in range(self.parallel):
+            kind = (attempt + step) % len(self.fraction)
+            if kind == IMPROVING:
+                chosen = self._choose_improving(self.fraction[kind], pair_cost, best)
+            else:
+                chosen = self._choose_wards(self.fraction[kind], by_site=kind == BY_SITE)
+            chosen &= ~wards_taken
+            free = self._free_pairs(chosen, best, lp_used, wide=kind != NARROW)
+            free &= ~students_taken[self.pair_cohort]
+            wards_taken |= chosen
+            students_taken[self.pair_cohort[free]] = True
+            helpers = np.arange(self.num_pairs, self.built.program.num_columns, dtype=np.int64)
+            parts.append((kind, np.concatenate([np.flatnonzero(free), helpers]).astype(np.int64)))
+        return parts
+
+    def _adapt(self, kind: int, status: str, seconds: float, limit: float) -> None:
+        """Grow a kind's parts while they solve quickly, shrink them when they run out of time."""
+        self.stats[kind][0] += 1
+        self.stats[kind][1] += seconds
+        if status == "OPTIMAL" and seconds < limit / 4:
+            self.fraction[kind] = min(self.fraction[kind] * 1.15, MAX_FRACTION)
+        elif status != "OPTIMAL":
+            self.fraction[kind] = max(self.fraction[kind] * 0.7, 0.01)
+
+    def _merged(
+        self, best: IntArray, parts: list[tuple[int, IntArray]], solutions: list[IntArray]
+    ) -> IntArray:
+        """Every part's pairs as its own solution has them (helpers recomputed)."""
+        pairs = best[: self.num_pairs].copy()
+        for (_, free), x in zip(parts, solutions, strict=True):
+            own = free[free < self.num_pairs]
+            pairs[own] = x[own]
+        return self.built.complete(pairs)
 
     def _choose_wards(self, fraction: float, *, by_site: bool) -> BoolArray:
         """A random part of the region: a fraction of its wards, drawn at random or site by site.
@@ -150,31 +218,53 @@ class NeighbourhoodSearch:
                 break
         return chosen
 
-    def _free_columns(
-        self, chosen: BoolArray, best: IntArray, lp_used: BoolArray, *, wide: bool
-    ) -> IntArray:
-        """Columns a part frees: its students' pairs at the chosen wards and in use, all helpers.
+    def _choose_improving(self, fraction: float, cost: FloatArray, best: IntArray) -> BoolArray:
+        """Wards where random students could do better than now, and the wards they are at.
 
-        Its students are those placed at a chosen ward, given a share there by the LP,
-        or not (fully) placed and eligible there; they may move to any chosen ward,
-        stay, or take a pair the LP uses elsewhere.
+        A student does better at a ward whose pair costs less than its own now (any
+        eligible ward, while it is not placed); moving there usually means moving
+        someone else on, so those wards' students are freed too.
+        """
+        pairs = self.num_pairs
+        target = max(1, round(fraction * self.num_wards))
+        used = best[:pairs] > 0
+        current = np.full(self.num_cohorts, np.inf)
+        np.minimum.at(current, self.pair_cohort[used], cost[used])
+        placed = np.bincount(self.pair_cohort, weights=best[:pairs], minlength=self.num_cohorts)
+        current[placed < self.built.pairs.cohort_size] = np.inf
+        improving = cost < current[self.pair_cohort] - 1e-9
+        candidates = np.unique(self.pair_cohort[improving])
+        if len(candidates) == 0:
+            return self._choose_wards(fraction, by_site=False)
+        chosen = np.zeros(self.num_wards, dtype=bool)
+        for cohort in self.rng.permutation(candidates).tolist():
+            span = slice(self.cohort_starts[cohort], self.cohort_starts[cohort + 1])
+            wanted = improving[span] | used[span]
+            chosen[self.pair_ward[span][wanted]] = True
+            if chosen.sum() >= target:
+                break
+        return chosen
+
+    def _free_pairs(
+        self, chosen: BoolArray, best: IntArray, lp_used: BoolArray, *, wide: bool
+    ) -> BoolArray:
+        """Pairs a part frees: its students' pairs in use and, if wide, at the chosen wards.
+
+        Its students are those placed at a chosen ward or given a share there by the
+        LP, and, if wide, those not (fully) placed and eligible there; they may move
+        to any chosen ward (if wide), stay, or take a pair the LP uses elsewhere.
         """
         pairs = self.num_pairs
         used = best[:pairs] > 0
         at_chosen = chosen[self.pair_ward]
-        placed = np.bincount(self.pair_cohort, weights=best[:pairs], minlength=self.num_cohorts)
-        waiting = placed < self.built.pairs.cohort_size
         touched = np.zeros(self.num_cohorts, dtype=bool)
         touched[self.pair_cohort[(used | lp_used) & at_chosen]] = True
         if not wide:
-            return self._with_helpers(touched[self.pair_cohort] & (used | lp_used))
+            return touched[self.pair_cohort] & (used | lp_used)
+        placed = np.bincount(self.pair_cohort, weights=best[:pairs], minlength=self.num_cohorts)
+        waiting = placed < self.built.pairs.cohort_size
         touched[self.pair_cohort[at_chosen & waiting[self.pair_cohort]]] = True
-        return self._with_helpers(touched[self.pair_cohort] & (used | lp_used | at_chosen))
-
-    def _with_helpers(self, free: BoolArray) -> IntArray:
-        pairs = self.num_pairs
-        helpers = np.arange(pairs, self.built.program.num_columns, dtype=np.int64)
-        return np.concatenate([np.flatnonzero(free).astype(np.int64), helpers])
+        return touched[self.pair_cohort] & (used | lp_used | at_chosen)
 
 
 def tie_broken(

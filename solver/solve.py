@@ -205,7 +205,9 @@ class LexicographicSolver:
                 best = rounded
         if best is not None and lp.status != "INFEASIBLE":
             if self._search is None:
-                self._search = NeighbourhoodSearch(built, backend, self.options.seed)
+                self._search = NeighbourhoodSearch(
+                    built, backend, self.options.seed, parallel=self.options.num_workers
+                )
             small = built.program.num_columns <= FULL_SEARCH_COLUMNS
             best = self._search.improve(
                 objective,
@@ -340,7 +342,7 @@ LATE_LEVELS = frozenset({"repeats", "groups_split", "travel_km", "peak_load"})
 
 def _weight(level: str) -> float:
     """Share of the remaining time a level gets: the spec's levels 1-3 three times more."""
-    return 1.0 if level in LATE_LEVELS else 3.0
+    return 1.0 if level in LATE_LEVELS else {"placements": 2.0, "wish_cost": 4.0}.get(level, 3.0)
 
 
 def _integer_bound(lp_value: float, sense: str) -> float:

@@ -1,0 +1,141 @@
+"""The neighbourhood search: parts solved as models of their own, tie-breaks, and the search.
+
+The tiny programs here are written out by hand so each answer can be checked
+on paper; the last test runs the search on a generated region and has the
+independent checker verify the result.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from placement.allocation import Allocation, Unplaced
+from placement.check import check
+from placement.options import Options
+from solver import neighbourhood
+from solver.cpsat import CpSatBackend
+from solver.model import PlacementModel
+from solver.neighbourhood import NeighbourhoodSearch, tie_broken
+from solver.program import INFINITY, IntegerProgram, Objective
+from tests import factory as f
+
+
+def _program() -> IntegerProgram:
+    """Three 0/1 columns, x0 + x1 <= 1 and x1 + x2 <= 1: at most x0 and x2 together."""
+    program = IntegerProgram()
+    program.add_columns("x", np.zeros(3, dtype=np.int64), np.ones(3, dtype=np.int64))
+    program.add_rows(
+        "pack",
+        ["a", "b"],
+        [(np.array([0, 1]), np.array([1, 1])), (np.array([1, 2]), np.array([1, 1]))],
+        [-INFINITY, -INFINITY],
+        [1, 1],
+    )
+    return program
+
+
+def _count(columns: list[int], sense: str = "max") -> Objective:
+    return Objective("count", sense, np.array(columns), np.ones(len(columns), dtype=np.int64))
+
+
+def test_a_part_moves_only_its_free_columns():
+    # Start x = (0, 1, 0): one placed. Free x0 and x1 only, x2 held at 0: the best
+    # the part can do is still one (x0 or x1), so the value stays 1.
+    backend = CpSatBackend(_program(), workers=1, seed=0, deterministic=True)
+    start = np.array([0, 1, 0])
+    result = backend.solve_neighbourhood(_count([0, 1, 2]), np.array([0, 1]), start, time_limit=5)
+    assert result.status == "OPTIMAL"
+    assert result.x is not None
+    assert result.x[2] == 0
+    assert result.value == 1
+    # Freeing all three: x0 = x2 = 1, x1 = 0 is the optimum, 2.
+    whole = backend.solve_neighbourhood(_count([0, 1, 2]), np.array([0, 1, 2]), start, time_limit=5)
+    assert whole.x is not None
+    assert whole.value == 2
+    assert whole.x.tolist() == [1, 0, 1]
+
+
+def test_a_part_whose_held_columns_break_a_row_is_infeasible():
+    # x0 = x1 = 1 held breaks row a (x0 + x1 <= 1); freeing only x2 cannot repair it.
+    backend = CpSatBackend(_program(), workers=1, seed=0, deterministic=True)
+    result = backend.solve_neighbourhood(
+        _count([0, 1, 2]), np.array([2]), np.array([1, 1, 0]), time_limit=5
+    )
+    assert result.status == "INFEASIBLE"
+    assert result.x is None
+
+
+def test_a_held_value_counts_in_the_objective():
+    # x1 = 1 held (not free), x0 and x2 free but both share a row with x1: the
+    # objective still counts the held x1, so the value is 1, not 0.
+    backend = CpSatBackend(_program(), workers=1, seed=0, deterministic=True)
+    result = backend.solve_neighbourhood(
+        _count([0, 1, 2]), np.array([0, 2]), np.array([0, 1, 0]), time_limit=5
+    )
+    assert result.value == 1
+
+
+def test_tie_break_keeps_the_levels_in_order():
+    # Level 1: maximise x0 + x1 + x2 (span 3). Level 2: minimise x1 (span 1).
+    # Weighted: minimise -(1 + 1) * (x0 + x1 + x2) + x1 = -2 x0 - x1 - 2 x2.
+    # One unit of level 1 (weight 2) outweighs all level 2 can change (1).
+    program = _program()
+    ranked = tie_broken(_count([0, 1, 2]), [_count([1], "min")], program)
+    assert ranked.sense == "min"
+    weights = dict(zip(ranked.columns.tolist(), ranked.coefficients.tolist(), strict=True))
+    assert weights == {0: -2, 1: -1, 2: -2}
+    # (1, 0, 1) beats (0, 1, 0) on level 1, and the weighted objective agrees.
+    assert ranked.value(np.array([1, 0, 1])) < ranked.value(np.array([0, 1, 0]))
+
+
+def test_tie_break_leaves_out_levels_whose_weights_would_overflow():
+    program = IntegerProgram()
+    program.add_columns("x", np.zeros(1, dtype=np.int64), np.full(1, 10**9, dtype=np.int64))
+    huge = Objective("huge", "min", np.array([0]), np.array([10**6], dtype=np.int64))
+    ranked = tie_broken(_count([0]), [huge], program)
+    assert ranked.name == "count"
+    assert ranked.sense == "max"  # unchanged: the tie-break did not fit
+
+
+@pytest.mark.parametrize("whole_program_columns", [2000, 0], ids=["whole", "in-parts"])
+def test_search_improves_a_poor_start_and_the_checker_agrees(
+    monkeypatch: pytest.MonkeyPatch, whole_program_columns: int
+):
+    # Two wards with one supervisor each, three students wishing for W1 and
+    # eligible at both: from nobody placed, the search must place two, one at W1
+    # (a first wish, cost 0) and one at W2; both as one part and part by part.
+    monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", whole_program_columns)
+    inst = f.instance(
+        students=[f.student(s, prefs=("W1",)) for s in ("a", "b", "c")],
+        wards=[f.ward("W1"), f.ward("W2")],
+    )
+    options = Options(time_limit=5, workers=1, max_levels=3)
+    built = PlacementModel(inst, options)
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    start = built.complete(np.zeros(built.pairs.num_pairs, dtype=np.int64))
+    placements = built.levels[0].objective
+    improved = search.improve(
+        placements,
+        start,
+        None,
+        None,
+        time.monotonic() + 3.0,
+        later=[level.objective for level in built.levels[1:]],
+        stopped=lambda: False,
+    )
+    assert placements.value(improved) == 2
+    assert not built.program.violations(improved)
+    chosen = built.placements_from(improved)
+    assert sorted(p.ward_id for p in chosen) == ["W1", "W2"]
+    placed = {p.student_id for p in chosen}
+    unplaced = tuple(
+        Unplaced(student_id=n.student_id, period_id=n.period_id, reason="-")
+        for n in inst.needs
+        if n.student_id not in placed
+    )
+    report = check(inst, Allocation(placements=chosen, unplaced=unplaced), options)
+    assert report.ok, report.violations
