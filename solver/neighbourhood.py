@@ -89,8 +89,11 @@ class NeighbourhoodSearch:
         later: Sequence[Objective] = (),
         stopped: Callable[[], bool],
         report: Callable[[float], None] | None = None,
+        threads: int | None = None,
     ) -> IntArray:
         """Improve `best` part by part until the deadline, the bound, or `stopped()`.
+
+        `threads` parts are solved side by side (default: the search's `parallel`).
 
         Parts are solved for this level first and the `later` levels as tie-breaks
         (weighted so that one unit of this level outweighs any change in the later
@@ -121,12 +124,13 @@ class NeighbourhoodSearch:
                 return result.x
             return best
         attempt = 0
-        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+        parallel = threads or self.parallel
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
             while time.monotonic() < deadline - 0.05 and not stopped():
                 if bound is not None and objective.value(best) == bound:
                     break
                 limit = min(PART_SECONDS, deadline - time.monotonic())
-                parts = self._parts(attempt, best, lp_used, pair_cost)
+                parts = self._parts(attempt, best, lp_used, pair_cost, parallel)
                 attempt += len(parts)
                 futures = [
                     pool.submit(
@@ -157,13 +161,18 @@ class NeighbourhoodSearch:
         return best
 
     def _parts(
-        self, attempt: int, best: IntArray, lp_used: BoolArray, pair_cost: FloatArray
+        self,
+        attempt: int,
+        best: IntArray,
+        lp_used: BoolArray,
+        pair_cost: FloatArray,
+        parallel: int,
     ) -> list[tuple[int, IntArray]]:
         """The next parts to solve side by side, one per thread, on different wards and students."""
         parts: list[tuple[int, IntArray]] = []
         wards_taken = np.zeros(self.num_wards, dtype=bool)
         students_taken = np.zeros(self.num_cohorts, dtype=bool)
-        for step in range(self.parallel):
+        for step in range(parallel):
             kind = (attempt + step) % len(self.fraction)
             if kind == IMPROVING:
                 chosen = self._choose_improving(self.fraction[kind], pair_cost, best)

@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,7 +79,6 @@ class LexicographicSolver:
         self._interrupt_lp: Callable[[], object] | None = None
         self._started = 0.0
         self._search: NeighbourhoodSearch | None = None
-        self._first_lp: LpResult | None = None
 
     def stop(self) -> None:
         """Stop the search now; the best allocation found so far is kept."""
@@ -169,22 +169,11 @@ class LexicographicSolver:
         level_start = time.monotonic()
         deadline = level_start + budget
         objective = level.objective
-        first = self._first_lp
-        if (
-            first is not None
-            and not first.integral
-            and budget * LATER_LP_SHARE < (LATER_LP_GROWTH * first.seconds)
-        ):
-            lp = LpResult("SKIPPED", None, None, 0.0)  # it would not finish: search instead
-        else:
-            lp = solve_lp(
-                built.program,
-                objective,
-                time_limit=budget * (LP_SHARE if first is None else LATER_LP_SHARE),
-                register=self._on_lp_start,
+        if self._search is None:
+            self._search = NeighbourhoodSearch(
+                built, backend, self.options.seed, parallel=self.options.num_workers
             )
-            if first is None:
-                self._first_lp = lp
+        lp, best = self._relaxation(built, level, best, deadline, later)
         bound: float | None = None
         lp_x = lp.x if lp.status == "OPTIMAL" else None
         if lp.status == "OPTIMAL" and lp.value is not None and lp.x is not None:
@@ -204,10 +193,6 @@ class LexicographicSolver:
             ):
                 best = rounded
         if best is not None and lp.status != "INFEASIBLE":
-            if self._search is None:
-                self._search = NeighbourhoodSearch(
-                    built, backend, self.options.seed, parallel=self.options.num_workers
-                )
             small = built.program.num_columns <= FULL_SEARCH_COLUMNS
             best = self._search.improve(
                 objective,
@@ -262,6 +247,48 @@ class LexicographicSolver:
             status=status,
             seconds=seconds,
         ), solution
+
+    def _relaxation(
+        self,
+        built: PlacementModel,
+        level: Level,
+        best: IntArray | None,
+        deadline: float,
+        later: list[Level],
+    ) -> tuple[LpResult, IntArray | None]:
+        """The level's LP relaxation, searched alongside while it runs; and the best start.
+
+        The LP (GLOP) runs in a thread of its own. If it has not finished after a
+        short head start, the neighbourhood search improves `best` on the other
+        cores until it does; an LP still running at the deadline is interrupted.
+        On a national program the first LP takes minutes, on a regional one seconds.
+        """
+        assert self._search is not None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(
+                solve_lp,
+                built.program,
+                level.objective,
+                time_limit=max(deadline - time.monotonic(), 0.05),
+                register=self._on_lp_start,
+            )
+            head_start = min(LP_HEAD_START, 0.1 * (deadline - time.monotonic()))
+            done, _ = wait([future], timeout=head_start)
+            if not done and best is not None:
+                best = self._search.improve(
+                    level.objective,
+                    best,
+                    None,
+                    None,
+                    deadline,
+                    later=[next_level.objective for next_level in later[:1]],
+                    stopped=lambda: self._stopped.is_set() or future.done(),
+                    report=lambda value: self._report(level.name, value, None),
+                    threads=max(1, self.options.num_workers - 1),
+                )
+            if not future.done() and self._interrupt_lp is not None:
+                self._interrupt_lp()  # out of time (or stopped): the search's best stands
+            return future.result(), best
 
     def _unproven(
         self, level: Level, value: float, bound: float | None, level_start: float
@@ -320,17 +347,9 @@ bounds better than the LP's in the time a level has (it cannot solve the root
 LP of a hundred thousand columns in a minute), so the neighbourhoods take it all.
 """
 
-LP_SHARE = 0.6
-"""The most of the first level's time its LP relaxation may take; without it, the level has
-no bound but the neighbourhood search still improves it."""
-
-LATER_LP_SHARE = 0.3
-"""The same for later levels, whose LPs (held at the earlier levels) are far slower to solve
-and whose neighbourhood search gains more from the time."""
-
-LATER_LP_GROWTH = 5.0
-"""Where the first LP was fractional, a later level's LP takes about this many times as long
-(3-7 times on the benchmarks); one that would not finish in its share is not started."""
+LP_HEAD_START = 5.0
+"""Seconds the LP runs alone before the neighbourhood search starts beside it (at most a
+tenth of the level's time); most regional LPs are done by then."""
 
 FULL_SEARCH_SHARE = 0.3
 """The share of a level's time the whole-program search gets, where it runs."""
