@@ -146,7 +146,8 @@ class NeighbourhoodSearch:
                 results = [future.result() for future in futures]
                 for (kind, _), result in zip(parts, results, strict=True):
                     self._adapt(kind, result.status, result.seconds, limit)
-                solutions = [result.x for result in results if result.x is not None]
+                # Helpers recomputed from the pairs: a part stopped early may leave one slack.
+                solutions = [self.built.complete(r.x) for r in results if r.x is not None]
                 if len(solutions) == len(parts) > 1:
                     merged = self._merged(best, parts, solutions)
                     if not self.built.program.violations(merged):
