@@ -226,7 +226,10 @@ def solve(
     ] = Path("allocation.xlsx"),
     time_limit: Annotated[
         float | None,
-        typer.Option(help="Seconds for the whole solve (default: Settings sheet, else 60)."),
+        typer.Option(
+            help="Seconds for the whole command: reading, solving, checking and writing the "
+            "allocation (exports come after). Default: Settings sheet, else 60."
+        ),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Solver threads (default: one per core).")
@@ -278,9 +281,11 @@ def solve(
     ] = None,
 ) -> None:
     """Allocate placements and write the allocation workbook (checked before it is written)."""
+    started = time.monotonic()
     from placement.changes import changes_frame, replanning_changes
     from placement.io.write_allocation import write_allocation
     from solver import InfeasibleError, NoSolutionError, PlacementRun, effective_options
+    from solver.run import finish_by
 
     with _errors_reported():
         inputs = [workbook, *([previous] if previous else []), *(history or [])]
@@ -303,7 +308,11 @@ def solve(
         )
         with _ProgressView(enabled=not quiet and err.is_terminal) as view:
             run = PlacementRun(
-                instance, options, progress=view.update, previous=previous_allocation
+                instance,
+                options,
+                progress=view.update,
+                previous=previous_allocation,
+                deadline=finish_by(started, options.time_limit, instance.num_needs),
             )
             with _interrupts_stop(run.stop):
                 try:

@@ -67,8 +67,11 @@ class LexicographicSolver:
         eligibility: Eligibility | None = None,
         previous: Allocation | None = None,
         model: PlacementModel | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """`deadline` (a `time.monotonic()` instant) can end the solve before the time limit."""
         self.instance = instance
+        self.deadline = deadline
         self.options = options
         self.progress = progress
         self.eligibility = eligibility
@@ -92,6 +95,9 @@ class LexicographicSolver:
         """Optimise every level in turn within the time limit."""
         self._started = started = time.monotonic()
         options = self.options
+        time_limit = options.time_limit
+        if self.deadline is not None:
+            time_limit = min(time_limit, max(self.deadline - started, MIN_SOLVE_SECONDS))
         built = self.model or PlacementModel(
             self.instance, options, self.eligibility, self.previous
         )
@@ -110,7 +116,7 @@ class LexicographicSolver:
         if best is None:
             best = self._lottery_start(built)
         for position, level in enumerate(built.levels):
-            remaining = options.time_limit - (time.monotonic() - started)
+            remaining = time_limit - (time.monotonic() - started)
             weights = [_weight(later.name) for later in built.levels[position:]]
             budget = remaining * weights[0] / sum(weights)
             if self._stopped.is_set() or remaining <= 0:
@@ -346,6 +352,9 @@ On bigger ones a search of the whole neither finds better solutions nor proves
 bounds better than the LP's in the time a level has (it cannot solve the root
 LP of a hundred thousand columns in a minute), so the neighbourhoods take it all.
 """
+
+MIN_SOLVE_SECONDS = 1.0
+"""A solve gets at least this long, even when reading the workbook used up the deadline."""
 
 LP_HEAD_START = 5.0
 """Seconds the LP runs alone before the neighbourhood search starts beside it (at most a

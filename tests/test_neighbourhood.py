@@ -16,6 +16,7 @@ from placement.allocation import Allocation, Unplaced
 from placement.check import check
 from placement.options import Options
 from solver import neighbourhood
+from solver import run as run_module
 from solver.cpsat import CpSatBackend
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
@@ -139,3 +140,20 @@ def test_search_improves_a_poor_start_and_the_checker_agrees(
     )
     report = check(inst, Allocation(placements=chosen, unplaced=unplaced), options)
     assert report.ok, report.violations
+
+
+def test_finish_by_leaves_time_for_checking_and_writing():
+    # 60 s from t=100 for 10,000 rows: 0.5 s plus 0.3 ms per row (3 s) kept for the finish.
+    assert run_module.finish_by(100.0, 60.0, 10_000) == pytest.approx(156.5)
+
+
+def test_a_deadline_already_past_still_gives_the_solve_its_minimum():
+    # Reading used up the whole deadline: the solve still gets MIN_SOLVE_SECONDS and
+    # places the one student on the one ward (a trivial, integral LP).
+    inst = f.instance(students=[f.student("a")], wards=[f.ward("W1")])
+    allocation = run_module.solve(
+        inst, Options(time_limit=60, workers=1), deadline=time.monotonic() - 10
+    )
+    assert allocation.num_placed == 1
+    assert allocation.run is not None
+    assert allocation.run.status == "OPTIMAL"
