@@ -195,7 +195,7 @@ class NeighbourhoodSearch:
         if status == "OPTIMAL" and seconds < limit / 4:
             self.fraction[kind] = min(self.fraction[kind] * 1.15, MAX_FRACTION)
         elif status != "OPTIMAL":
-            self.fraction[kind] = max(self.fraction[kind] * 0.7, 0.01)
+            self.fraction[kind] = max(self.fraction[kind] * 0.7, 1 / self.num_wards)
 
     def _merged(
         self, best: IntArray, parts: list[tuple[int, IntArray]], solutions: list[IntArray]
