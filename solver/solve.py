@@ -1,11 +1,13 @@
 """Solving: objective levels one after another, each level's result kept for the next.
 
-Per level: first the LP relaxation (GLOP). If its vertex is integral it is an
-optimal solution with a proof, and the level is done. Otherwise the LP gives a
-bound and, rounded and filled, a starting solution for CP-SAT, which then
-searches for the integer optimum and stops as soon as it meets the LP bound.
-The lottery coordinators run by hand is the very first starting solution, so
-the result is never worse than it.
+Per level: the LP relaxation (GLOP) runs in a thread of its own. If its vertex
+is integral it is an optimal solution with a proof, and the level is done.
+Otherwise it gives the level's bound and guides the large neighbourhood search
+(`solver.neighbourhood`), which improves the best allocation part by part,
+beside the LP while it runs and guided by it once it is there. On small
+programs CP-SAT then searches the whole program with the rest of the time.
+The lottery coordinators run by hand is the very first allocation, so level 1
+is never worse than it.
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ class LexicographicSolver:
                 ), None
             solution, status = best, "FEASIBLE"  # the hint stands (e.g. no time was left)
         else:
-            solution, status = cp.x, cp.status
+            solution, status = built.complete(cp.x), cp.status  # helpers made tight
             if best is not None and _better(
                 objective.value(best), objective.value(solution), level.sense
             ):
