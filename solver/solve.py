@@ -31,7 +31,7 @@ from solver.lp import LpResult, solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch
 from solver.objectives import Level
-from solver.program import INFINITY, IntArray
+from solver.program import INFINITY, FloatArray, IntArray
 from solver.rounding import round_and_fill
 
 ProgressFn = Callable[[str, float | None, float | None, float], None]
@@ -84,6 +84,7 @@ class LexicographicSolver:
         self._interrupt_lp: Callable[[], object] | None = None
         self._started = 0.0
         self._search: NeighbourhoodSearch | None = None
+        self._last_lp_x: FloatArray | None = None
 
     def stop(self) -> None:
         """Stop the search now; the best allocation found so far is kept."""
@@ -184,6 +185,8 @@ class LexicographicSolver:
         lp, best = self._relaxation(built, level, best, deadline, later)
         bound: float | None = None
         lp_x = lp.x if lp.status == "OPTIMAL" else None
+        if lp_x is not None:
+            self._last_lp_x = lp_x  # guides the next level's search until its own LP is done
         if lp.status == "OPTIMAL" and lp.value is not None and lp.x is not None:
             bound = _integer_bound(lp.value, level.sense)
             self._report(level.name, None, bound)
@@ -280,7 +283,7 @@ class LexicographicSolver:
             best = self._search.improve(
                 level.objective,
                 best,
-                None,
+                self._last_lp_x,
                 None,
                 deadline,
                 later=later_objectives,
@@ -302,7 +305,7 @@ class LexicographicSolver:
                 best = self._search.improve(
                     level.objective,
                     best,
-                    None,
+                    self._last_lp_x,
                     None,
                     deadline,
                     later=later_objectives,
