@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse
 from ortools.sat.python import cp_model
 
-from solver.program import IntArray, IntegerProgram, Objective, RowBlock
+from solver.program import FloatArray, IntArray, IntegerProgram, Objective, RowBlock
 
 INT_MIN = -(2**62)
 INT_MAX = 2**62
@@ -60,6 +60,7 @@ class CpSatBackend:
         self._stopped = False
         self._matrix: scipy.sparse.csc_matrix | None = None
         self._matrix_rows = -1
+        self._row_bounds: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
         self._matrix_lock = threading.Lock()
 
     def sync(self) -> None:
@@ -97,8 +98,6 @@ class CpSatBackend:
         *,
         time_limit: float,
         bound: float | None = None,
-        workers: int = 1,
-        linearization: int = 2,
     ) -> CpSatResult:
         """Optimise over the `free` columns only, every other column held at `start`.
 
@@ -155,8 +154,10 @@ class CpSatBackend:
         params = solver.parameters
         params.max_time_in_seconds = max(time_limit - (time.monotonic() - started), 0.05)
         params.catch_sigint_signal = False
-        params.num_workers = workers
-        params.linearization_level = linearization
+        # One worker with the LP at full strength: measured on regional parts, it solves
+        # them where two or eight workers at the default level time out.
+        params.num_workers = 1
+        params.linearization_level = 2
         # Presolve would expand the tight supervisor rows into tens of thousands of
         # clauses and take seconds; the part is small and the LP does the work instead.
         params.cp_model_presolve = False
@@ -209,31 +210,10 @@ class CpSatBackend:
         hint: IntArray | None = None,
         bound: float | None = None,
         progress: ProgressFn | None = None,
-        fixed: IntArray | None = None,
-        workers: int | None = None,
     ) -> CpSatResult:
-        """Optimise one objective; `bound` (e.g. from the LP) lets it stop once reached.
-
-        `fixed` columns are held at their `hint` values for this solve only (a
-        neighbourhood search around the hint, as in RINS); the model is restored after.
-        `workers` overrides the backend's thread count for this solve.
-        """
+        """Optimise one objective over the whole program; `bound` (e.g. the LP's) ends it early."""
         self.sync()
-        proto = self.model.proto
-        saved: list[tuple[int, int, int]] = []
-        if fixed is not None and hint is not None:
-            for column, value in zip(fixed.tolist(), hint[fixed].tolist(), strict=True):
-                domain = proto.variables[column].domain
-                saved.append((column, int(domain[0]), int(domain[1])))
-                domain.clear()
-                domain.extend([value, value])
-        try:
-            return self._solve(objective, time_limit, hint, bound, progress, workers)
-        finally:
-            for column, lower, upper in saved:
-                domain = proto.variables[column].domain
-                domain.clear()
-                domain.extend([lower, upper])
+        return self._solve(objective, time_limit, hint, bound, progress)
 
     def _solve(
         self,
@@ -242,7 +222,6 @@ class CpSatBackend:
         hint: IntArray | None,
         bound: float | None,
         progress: ProgressFn | None,
-        workers: int | None = None,
     ) -> CpSatResult:
         proto = self.model.proto
         proto.clear_objective()
@@ -263,7 +242,7 @@ class CpSatBackend:
         # Ctrl-C belongs to the program (which stops and keeps the best allocation), not to
         # OR-Tools, whose own handler resets SIGINT after each solve.
         params.catch_sigint_signal = False
-        params.num_workers = workers or self.workers
+        params.num_workers = self.workers
         params.random_seed = self.seed
         if self.deterministic and params.num_workers > 1:
             params.interleave_search = True
