@@ -76,7 +76,6 @@ class NeighbourhoodSearch:
         self.num_sites = len(site_ids)
         # of the wards one part of each kind takes, adapted as the search goes
         self.fraction = [0.25, 0.1, 0.1, 0.1]  # NARROW, BY_SITE, RANDOM, IMPROVING
-        self.stats = [[0, 0.0] for _ in self.fraction]  # per kind: parts solved, seconds
         self.cohort_starts = np.searchsorted(
             self.pair_cohort, np.arange(self.num_cohorts + 1)
         ).astype(np.int64)
@@ -195,8 +194,6 @@ class NeighbourhoodSearch:
 
     def _adapt(self, kind: int, status: str, seconds: float, limit: float) -> None:
         """Grow a kind's parts while they solve quickly, shrink them when they run out of time."""
-        self.stats[kind][0] += 1
-        self.stats[kind][1] += seconds
         if status == "OPTIMAL" and seconds < limit / 4:
             self.fraction[kind] = min(self.fraction[kind] * 1.15, MAX_FRACTION)
         elif status != "OPTIMAL":
@@ -245,8 +242,7 @@ class NeighbourhoodSearch:
         used = best[:pairs] > 0
         current = np.full(self.num_cohorts, np.inf)
         np.minimum.at(current, self.pair_cohort[used], cost[used])
-        placed = np.bincount(self.pair_cohort, weights=best[:pairs], minlength=self.num_cohorts)
-        current[placed < self.built.pairs.cohort_size] = np.inf
+        current[self._waiting(best)] = np.inf
         improving = cost < current[self.pair_cohort] - 1e-9
         candidates = np.unique(self.pair_cohort[improving])
         if len(candidates) == 0:
@@ -259,6 +255,13 @@ class NeighbourhoodSearch:
             if chosen.sum() >= target:
                 break
         return chosen
+
+    def _waiting(self, best: IntArray) -> BoolArray:
+        """Per cohort: True while some of its students are not placed."""
+        placed = np.bincount(
+            self.pair_cohort, weights=best[: self.num_pairs], minlength=self.num_cohorts
+        )
+        return placed < self.built.pairs.cohort_size
 
     def _free_pairs(
         self, chosen: BoolArray, best: IntArray, lp_used: BoolArray, *, wide: bool
@@ -276,9 +279,7 @@ class NeighbourhoodSearch:
         touched[self.pair_cohort[(used | lp_used) & at_chosen]] = True
         if not wide:
             return touched[self.pair_cohort] & (used | lp_used)
-        placed = np.bincount(self.pair_cohort, weights=best[:pairs], minlength=self.num_cohorts)
-        waiting = placed < self.built.pairs.cohort_size
-        touched[self.pair_cohort[at_chosen & waiting[self.pair_cohort]]] = True
+        touched[self.pair_cohort[at_chosen & self._waiting(best)[self.pair_cohort]]] = True
         return touched[self.pair_cohort] & (used | lp_used | at_chosen)
 
 
