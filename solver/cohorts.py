@@ -8,6 +8,11 @@ boolean per student and ward, which is far smaller and has the same LP
 relaxation. Rows with anything personal that the model must see on its own
 (a lock, a group, another row of the same student in the same weeks) stay
 cohorts of one.
+
+For the levels that look at no wish (placements, moves, shortfall), rows are
+interchangeable as soon as programme, period and eligible wards agree: those
+*classes* (`by_eligibility=True`) are several times fewer than cohorts, and so
+is the model.
 """
 
 from __future__ import annotations
@@ -72,33 +77,39 @@ def build_cohorts(
     options: Options,
     *,
     alone: frozenset[tuple[str, str]] = frozenset(),
+    by_eligibility: bool = False,
 ) -> list[Cohort]:
     """Group the instance's rows into cohorts (seeded order within each cohort).
 
     Rows in `alone` (e.g. previously placed rows when re-planning) get cohorts of one.
+    With `by_eligibility`, wishes, travel and history preference are not looked at:
+    the cohorts are classes, and their wish costs are all 0.
     """
     overlapping = _students_with_overlapping_rows(instance)
     order = list(instance.needs)
     random.Random(options.seed).shuffle(order)
     groups: dict[tuple[object, ...], list[Need]] = defaultdict(list)
     shapes: dict[tuple[object, ...], _Shape] = {}
-    travel = instance.has_travel
-    repeat_of = _repeat_test(instance, options.prefer_new)
+    travel = instance.has_travel and not by_eligibility
+    repeat_of = None if by_eligibility else _repeat_test(instance, options.prefer_new)
     for need in order:
         wards = eligibility.eligible_wards(need)
-        wished = instance.wish_ranks(need)
-        ranks = tuple(wished.get(w) for w in wards)
-        has_wishes = any(need.preferences)
-        shape = _Shape(
-            wards=wards,
-            ranks=ranks,
-            costs=tuple(options.wish_cost(r, has_wishes) for r in ranks),
-            has_wishes=has_wishes,
-            travel_km=tuple(round(instance.travel_km(need, w) or 0.0) for w in wards)
-            if travel
-            else (),
-            repeats=tuple(int(repeat_of(need, w)) for w in wards) if repeat_of else (),
-        )
+        if by_eligibility:
+            shape = _Shape(wards, (None,) * len(wards), (0,) * len(wards), False, (), ())
+        else:
+            wished = instance.wish_ranks(need)
+            ranks = tuple(wished.get(w) for w in wards)
+            has_wishes = any(need.preferences)
+            shape = _Shape(
+                wards=wards,
+                ranks=ranks,
+                costs=tuple(options.wish_cost(r, has_wishes) for r in ranks),
+                has_wishes=has_wishes,
+                travel_km=tuple(round(instance.travel_km(need, w) or 0.0) for w in wards)
+                if travel
+                else (),
+                repeats=tuple(int(repeat_of(need, w)) for w in wards) if repeat_of else (),
+            )
         by_itself = (
             need.locked_ward is not None
             or need.group_id is not None

@@ -161,6 +161,11 @@ class CpSatBackend:
         # Presolve would expand the tight supervisor rows into tens of thousands of
         # clauses and take seconds; the part is small and the LP does the work instead.
         params.cp_model_presolve = False
+        # All rows in the LP from the start: added lazily, the part's LP bound starts far
+        # below GLOP's and climbs for seconds (measured: parts 2-3 times faster).
+        params.add_lp_constraints_lazily = False
+        params.cp_model_probing_level = 0
+        params.symmetry_level = 0
         params.random_seed = self.seed
         with self._lock:
             if self._stopped:

@@ -1,7 +1,9 @@
 """The placement model of one instance: cohorts, pairs, hard rules and objective levels.
 
 Built once, solver-independently, as an `IntegerProgram`; `solver.solve` hands
-it to GLOP (its LP relaxation) and CP-SAT.
+it to GLOP (its LP relaxation) and CP-SAT. A *class model* (`classes=True`)
+groups rows by eligibility alone: it has the same rows and the same optimum for
+the levels that look at no wish (`CLASS_LEVELS`), with several times fewer columns.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from solver.objectives import Level
 from solver.pairs import Pairs
 from solver.program import IntArray, IntegerProgram
 
+CLASS_LEVELS = frozenset({"placements", "moves", "shortfall"})
+"""Levels whose value depends only on how many rows of each class are at each ward."""
+
 
 class PlacementModel:
     """Everything the solver needs about one instance, as one integer program."""
@@ -34,10 +39,12 @@ class PlacementModel:
         previous: Allocation | None = None,
         levels: list[str] | None = None,
         keep_all_supervisor_rows: bool = False,
+        classes: bool = False,
     ) -> None:
         """Build the model; `levels` replaces the run's objective levels (e.g. placements only).
 
         `keep_all_supervisor_rows` keeps rows that cannot bind (capacity planning rewrites them).
+        `classes` builds the class model, for `CLASS_LEVELS` only.
         """
         self.instance = instance
         self.options = options
@@ -49,7 +56,10 @@ class PlacementModel:
         self.eligibility = eligibility or Eligibility(instance, max_travel_km=options.max_travel_km)
         self.grid = self.eligibility.grid
         ledger = CapacityLedger(instance, self.grid)
-        self.cohorts: list[Cohort] = build_cohorts(instance, self.eligibility, ledger, options)
+        self.classes = classes
+        self.cohorts: list[Cohort] = build_cohorts(
+            instance, self.eligibility, ledger, options, by_eligibility=classes
+        )
         self.pairs = Pairs(instance, self.cohorts, self.grid)
         self.program = IntegerProgram()
         self.program.add_columns(
@@ -65,6 +75,8 @@ class PlacementModel:
         constraints.add_agreement_maximums(self.program, self.pairs, instance, self.membership)
         constraints.add_locks(self.program, self.pairs)
         self.level_names = levels or level_names(instance, options, replanning=previous is not None)
+        if classes and not CLASS_LEVELS.issuperset(self.level_names):
+            raise ValueError(f"a class model cannot optimise {self.level_names}")
         self.levels: list[Level] = [self._level(name) for name in self.level_names]
 
     def _level(self, name: str) -> Level:
@@ -73,7 +85,7 @@ class PlacementModel:
         if name == "placements":
             return objectives.placements_level(program, pairs)
         if name == "moves":
-            return objectives.moves_level(program, pairs, *self._previous_counts())
+            return objectives.moves_level(program, pairs, *self.previous_pair_counts())
         if name == "shortfall":
             return objectives.shortfall_level(program, pairs, self.instance, self.membership)
         if name == "unwished":
@@ -97,7 +109,7 @@ class PlacementModel:
             return objectives.peak_load_level(program, pairs)
         raise ValueError(f"unknown objective level {name!r}")
 
-    def _previous_counts(self) -> tuple[dict[tuple[int, int], int], int]:
+    def previous_pair_counts(self) -> tuple[dict[tuple[int, int], int], int]:
         """Previous placements per (cohort, pair), and how many have no pair any more."""
         counts: dict[tuple[int, int], int] = defaultdict(int)
         forced = 0

@@ -1,5 +1,12 @@
 """Solving: objective levels one after another, each level's result kept for the next.
 
+The levels that look at no wish (placements, moves, shortfall) come first and are
+solved on the class model (`PlacementModel(classes=True)`), where rows with the
+same programme, period and eligible wards are one count: several times fewer
+columns, the same optimum. Its solution is then split into cohorts at least
+cost for the next level (`solver.assign`), and the remaining levels are solved
+on the cohort model with the earlier levels held at what they reached.
+
 Per level: the LP relaxation (GLOP) runs in a thread of its own. If its vertex
 is integral it is an optimal solution with a proof, and the level is done.
 Otherwise it gives the level's bound and guides the large neighbourhood search
@@ -24,11 +31,13 @@ import numpy as np
 from placement.allocation import Allocation, LevelResult, Placement
 from placement.eligibility import Eligibility
 from placement.instance import Instance
+from placement.levels import level_names
 from placement.lottery import lottery
 from placement.options import Options
+from solver.assign import cohort_counts
 from solver.cpsat import CpSatBackend
 from solver.lp import LpResult, solve_lp
-from solver.model import PlacementModel
+from solver.model import CLASS_LEVELS, PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch
 from solver.objectives import Level
 from solver.program import INFINITY, FloatArray, IntArray
@@ -57,6 +66,17 @@ class SolveResult:
         return {level.name: level.value for level in self.levels}
 
 
+@dataclass
+class Stage:
+    """A model some of the levels are solved on, with its CP-SAT backend and search."""
+
+    built: PlacementModel
+    backend: CpSatBackend
+    search: NeighbourhoodSearch
+    first: int  # position (in the run's levels) of the first level this stage solves
+    last_lp_x: FloatArray | None = None  # guides the next level's search until its LP is done
+
+
 class LexicographicSolver:
     """Optimises the levels in order; `stop()` (e.g. on Ctrl-C) keeps the best so far."""
 
@@ -71,20 +91,21 @@ class LexicographicSolver:
         model: PlacementModel | None = None,
         deadline: float | None = None,
     ) -> None:
-        """`deadline` (a `time.monotonic()` instant) can end the solve before the time limit."""
+        """`deadline` (a `time.monotonic()` instant) can end the solve before the time limit.
+
+        A prebuilt `model` (e.g. a modified one) is solved as it is, in one stage.
+        """
         self.instance = instance
         self.deadline = deadline
         self.options = options
         self.progress = progress
-        self.eligibility = eligibility
+        self.eligibility = eligibility or Eligibility(instance, max_travel_km=options.max_travel_km)
         self.previous = previous
-        self.model = model  # a prebuilt (e.g. modified) model to solve instead of the default
+        self.model = model
         self._stopped = threading.Event()
         self._backend: CpSatBackend | None = None
         self._interrupt_lp: Callable[[], object] | None = None
         self._started = 0.0
-        self._search: NeighbourhoodSearch | None = None
-        self._last_lp_x: FloatArray | None = None
 
     def stop(self) -> None:
         """Stop the search now; the best allocation found so far is kept."""
@@ -94,6 +115,21 @@ class LexicographicSolver:
         if self._backend is not None:
             self._backend.stop()
 
+    def _stage(self, built: PlacementModel, first: int) -> Stage:
+        backend = CpSatBackend(
+            built.program,
+            workers=self.options.num_workers,
+            seed=self.options.seed,
+            deterministic=self.options.deterministic,
+        )
+        self._backend = backend
+        if self._stopped.is_set():
+            backend.stop()
+        search = NeighbourhoodSearch(
+            built, backend, self.options.seed, parallel=self.options.num_workers
+        )
+        return Stage(built, backend, search, first)
+
     def solve(self) -> SolveResult:
         """Optimise every level in turn within the time limit."""
         self._started = started = time.monotonic()
@@ -101,32 +137,24 @@ class LexicographicSolver:
         time_limit = options.time_limit
         if self.deadline is not None:
             time_limit = min(time_limit, max(self.deadline - started, MIN_SOLVE_SECONDS))
-        built = self.model or PlacementModel(
-            self.instance, options, self.eligibility, self.previous
-        )
-        backend = self._backend = CpSatBackend(
-            built.program,
-            workers=options.num_workers,
-            seed=options.seed,
-            deterministic=options.deterministic,
-        )
-        if self._stopped.is_set():
-            backend.stop()
-        result = SolveResult(
-            "UNKNOWN", None, num_cohorts=len(built.cohorts), num_pairs=built.pairs.num_pairs
-        )
-        best = self._previous_start(built) if self.previous is not None else None
+        stage = self._first_stage()
+        names = stage.built.level_names if self.model is not None else self._level_names()
+        result = SolveResult("UNKNOWN", None)
+        best = self._previous_start(stage.built) if self.previous is not None else None
         if best is None:
-            best = self._lottery_start(built)
-        for position, level in enumerate(built.levels):
+            best = self._lottery_start(stage.built)
+        for position in range(len(names)):
+            if position == len(stage.built.levels):  # the class model's levels are done
+                stage, best = self._cohort_stage(stage, best, result.levels)
+            level = stage.built.levels[position]
             remaining = time_limit - (time.monotonic() - started)
-            weights = [_weight(later.name) for later in built.levels[position:]]
+            weights = [_weight(later) for later in names[position:]]
             budget = remaining * weights[0] / sum(weights)
             if self._stopped.is_set() or remaining <= 0:
                 level_result, solution = _not_solved(level), None
             else:
                 level_result, solution = self._solve_level(
-                    built, backend, level, best, budget, built.levels[position + 1 :]
+                    stage, level, best, budget, stage.built.levels[position + 1 :]
                 )
             if level_result.status == "INFEASIBLE":
                 result.levels.append(level_result)
@@ -142,15 +170,11 @@ class LexicographicSolver:
             if solution is None:
                 continue
             best = solution
-            achieved = level.objective.value(best)
-            built.program.add_row(
-                LEVEL_ROW,
-                level.name,
-                level.objective.columns,
-                level.objective.coefficients,
-                lower=achieved if level.sense == "max" else -INFINITY,
-                upper=achieved if level.sense == "min" else INFINITY,
-            )
+            _hold(stage.built, level, level.objective.value(best))
+        if stage.built.classes:  # every level was a class level: rows still need their wards
+            stage, best = self._cohort_stage(stage, best, result.levels)
+        built = stage.built
+        result.num_cohorts, result.num_pairs = len(built.cohorts), built.pairs.num_pairs
         result.seconds = time.monotonic() - started
         result.interrupted = self._stopped.is_set()
         if best is not None:
@@ -165,11 +189,71 @@ class LexicographicSolver:
             result.status = "FEASIBLE"
         return result
 
+    def _level_names(self) -> list[str]:
+        return level_names(self.instance, self.options, replanning=self.previous is not None)
+
+    def _first_stage(self) -> Stage:
+        """The class model for the leading levels that look at no wish, else the cohort model."""
+        if self.model is not None:
+            return self._stage(self.model, 0)
+        names = self._level_names()
+        leading = next((i for i, name in enumerate(names) if name not in CLASS_LEVELS), len(names))
+        if leading == 0:
+            return self._stage(self._cohort_model(names), 0)
+        classes = PlacementModel(
+            self.instance,
+            self.options,
+            self.eligibility,
+            self.previous,
+            levels=names[:leading],
+            classes=True,
+        )
+        return self._stage(classes, 0)
+
+    def _cohort_model(self, names: list[str]) -> PlacementModel:
+        return PlacementModel(
+            self.instance, self.options, self.eligibility, self.previous, levels=names
+        )
+
+    def _cohort_stage(
+        self, classes: Stage, best: IntArray | None, done: list[LevelResult]
+    ) -> tuple[Stage, IntArray | None]:
+        """The cohort model, the levels solved so far held at what they reached, and its start.
+
+        The class solution is split into cohorts at least cost for the next level,
+        so it starts that level from the best those places allow.
+        """
+        names = self._level_names()
+        built = self._cohort_model(names)
+        stage = self._stage(built, len(classes.built.levels))
+        for level, reached in zip(built.levels, done, strict=False):
+            if reached.value is not None:
+                _hold(built, level, reached.value)
+        if best is None:
+            return stage, None
+        following = built.levels[stage.first] if stage.first < len(built.levels) else None
+        cost = built.pairs.cost.copy()  # wishes, where no level follows
+        if following is not None:
+            cost[:] = 0
+            on_pairs = following.objective.columns < built.pairs.num_pairs
+            sign = -1 if following.sense == "max" else 1
+            np.add.at(
+                cost,
+                following.objective.columns[on_pairs],
+                sign * following.objective.coefficients[on_pairs],
+            )
+        x = built.complete(cohort_counts(classes.built, built, best, cost))
+        broken = built.program.violations(x)
+        if broken:
+            # A bug if it ever happens (every hard rule holds whichever rows of a class
+            # take its places); the independent checker would reject such an allocation.
+            raise RuntimeError(f"splitting classes into cohorts broke {broken[:3]}")
+        return stage, x
+
     # ---- one level ---------------------------------------------------------------------------
     def _solve_level(
         self,
-        built: PlacementModel,
-        backend: CpSatBackend,
+        stage: Stage,
         level: Level,
         best: IntArray | None,
         budget: float,
@@ -178,15 +262,12 @@ class LexicographicSolver:
         level_start = time.monotonic()
         deadline = level_start + budget
         objective = level.objective
-        if self._search is None:
-            self._search = NeighbourhoodSearch(
-                built, backend, self.options.seed, parallel=self.options.num_workers
-            )
-        lp, best = self._relaxation(built, level, best, deadline, later)
+        built, backend = stage.built, stage.backend
+        lp, best = self._relaxation(stage, level, best, deadline, later)
         bound: float | None = None
         lp_x = lp.x if lp.status == "OPTIMAL" else None
         if lp_x is not None:
-            self._last_lp_x = lp_x  # guides the next level's search until its own LP is done
+            stage.last_lp_x = lp_x  # guides the next level's search until its own LP is done
         if lp.status == "OPTIMAL" and lp.value is not None and lp.x is not None:
             bound = _integer_bound(lp.value, level.sense)
             self._report(level.name, None, bound)
@@ -203,9 +284,23 @@ class LexicographicSolver:
                 or _better(objective.value(rounded), objective.value(best), level.sense)
             ):
                 best = rounded
+            if best is None or objective.value(best) != bound:
+                whole = stage.search.around_lp(
+                    objective,
+                    best,
+                    lp.x,
+                    bound,
+                    min(AROUND_LP_SHARE * (deadline - time.monotonic()), AROUND_LP_SECONDS),
+                    later=[next_level.objective for next_level in later[:1]],
+                )
+                if whole is not None:
+                    best = whole
+                    self._report(level.name, objective.value(best), bound)
+                    if objective.value(best) == bound:
+                        return self._proven(level, bound, level_start), best
         if best is not None and lp.status != "INFEASIBLE":
             small = built.program.num_columns <= FULL_SEARCH_COLUMNS
-            best = self._search.improve(
+            best = stage.search.improve(
                 objective,
                 best,
                 lp_x,
@@ -261,7 +356,7 @@ class LexicographicSolver:
 
     def _relaxation(
         self,
-        built: PlacementModel,
+        stage: Stage,
         level: Level,
         best: IntArray | None,
         deadline: float,
@@ -274,16 +369,16 @@ class LexicographicSolver:
         cores until it does; an LP still running at the deadline is interrupted.
         On a national program the first LP takes minutes, on a regional one seconds.
         """
-        assert self._search is not None
+        built, search = stage.built, stage.search
         later_objectives = [next_level.objective for next_level in later[:1]]
         if best is not None and _lp_seconds(built, level) > LP_SHARE * (
             deadline - time.monotonic()
         ):
             # It would not finish in time: every core searches instead (a national program).
-            best = self._search.improve(
+            best = search.improve(
                 level.objective,
                 best,
-                self._last_lp_x,
+                stage.last_lp_x,
                 None,
                 deadline,
                 later=later_objectives,
@@ -302,10 +397,10 @@ class LexicographicSolver:
             head_start = min(LP_HEAD_START, 0.1 * (deadline - time.monotonic()))
             done, _ = wait([future], timeout=head_start)
             if not done and best is not None:
-                best = self._search.improve(
+                best = search.improve(
                     level.objective,
                     best,
-                    self._last_lp_x,
+                    stage.last_lp_x,
                     None,
                     deadline,
                     later=later_objectives,
@@ -387,6 +482,10 @@ LP_HEAD_START = 5.0
 """Seconds the LP runs alone before the neighbourhood search starts beside it (at most a
 tenth of the level's time); most regional LPs are done by then."""
 
+AROUND_LP_SHARE = 0.3
+AROUND_LP_SECONDS = 10.0
+"""Time for making the LP's vertex whole in one part: a share of the level's, at most this."""
+
 FULL_SEARCH_SHARE = 0.3
 """The share of a level's time the whole-program search gets, where it runs."""
 
@@ -422,6 +521,18 @@ def _integer_bound(lp_value: float, sense: str) -> float:
 
 def _better(a: float, b: float, sense: str) -> bool:
     return a > b if sense == "max" else a < b
+
+
+def _hold(built: PlacementModel, level: Level, reached: float) -> None:
+    """Keep `level` at least as good as `reached` from now on (a row of the program)."""
+    built.program.add_row(
+        LEVEL_ROW,
+        level.name,
+        level.objective.columns,
+        level.objective.coefficients,
+        lower=reached if level.sense == "max" else -INFINITY,
+        upper=reached if level.sense == "min" else INFINITY,
+    )
 
 
 def _not_solved(level: Level) -> LevelResult:

@@ -18,6 +18,7 @@ from placement.options import Options
 from solver import neighbourhood
 from solver import run as run_module
 from solver.cpsat import CpSatBackend
+from solver.lp import solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
 from solver.program import INFINITY, IntegerProgram, Objective
@@ -140,6 +141,42 @@ def test_search_improves_a_poor_start_and_the_checker_agrees(
     )
     report = check(inst, Allocation(placements=chosen, unplaced=unplaced), options)
     assert report.ok, report.violations
+
+
+def _half_student_instance():
+    """W1 and W2 have one supervisor each (2 units). p is paired (1 unit), o1 and o2
+    one-to-one (2 units); p fits only W1, o2 only W2, o1 either.
+
+    The LP places p, o2 and half of o1 (one unit left at W1): 2.5. Whole students
+    cannot do better than 2: o1 fits nowhere once p and o2 are placed.
+    """
+    return f.instance(
+        programmes=[f.programme("ONE"), f.programme("PAIR", students_per_supervisor=2)],
+        periods=[f.period("P1", "ONE", specialty=None), f.period("PP", "PAIR", specialty=None)],
+        wards=[f.ward("W1", specialties=("a", "b")), f.ward("W2", specialties=("b", "c"))],
+        students=[
+            f.student("p", period_id="PP", programme_id="PAIR", specialty="a"),
+            f.student("o1", programme_id="ONE", specialty="b"),
+            f.student("o2", programme_id="ONE", specialty="c"),
+        ],
+    )
+
+
+def test_the_lp_vertex_is_made_whole_around_its_fractional_part():
+    inst = _half_student_instance()
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=1))
+    placements = built.levels[0].objective
+    lp = solve_lp(built.program, placements, time_limit=5)
+    assert lp.value == pytest.approx(2.5)
+    assert not lp.integral and lp.x is not None
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    whole = search.around_lp(placements, None, lp.x, 2, time_limit=5)
+    assert whole is not None
+    assert placements.value(whole) == 2  # the floor of the LP bound: optimal
+    assert not built.program.violations(whole)
+    # an incumbent as good as the result is not replaced
+    assert search.around_lp(placements, whole, lp.x, 2, time_limit=5) is None
 
 
 def test_finish_by_leaves_time_for_checking_and_writing():
