@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from placement.allocation import Allocation, Placement
+from placement.instance import Instance
 from placement.options import Options
 from solver.assign import class_of_cohorts, cohort_counts
 from solver.model import PlacementModel
@@ -17,7 +18,7 @@ from tests import factory as f
 OPTIONS = Options(time_limit=5, workers=1, max_levels=3)
 
 
-def _two_wards_three_wishes():
+def _two_wards_three_wishes() -> Instance:
     """a and b wish W1, c wishes W2; all three are eligible at both wards."""
     return f.instance(
         students=[

@@ -14,6 +14,7 @@ import pytest
 
 from placement.allocation import Allocation, Unplaced
 from placement.check import check
+from placement.instance import Instance
 from placement.options import Options
 from solver import neighbourhood
 from solver import run as run_module
@@ -143,7 +144,7 @@ def test_search_improves_a_poor_start_and_the_checker_agrees(
     assert report.ok, report.violations
 
 
-def _half_student_instance():
+def _half_student_instance() -> Instance:
     """W1 and W2 have one supervisor each (2 units). p is paired (1 unit), o1 and o2
     one-to-one (2 units); p fits only W1, o2 only W2, o1 either.
 
