@@ -95,10 +95,13 @@ class NeighbourhoodSearch:
         stopped: Callable[[], bool],
         report: Callable[[float], None] | None = None,
         threads: int | None = None,
+        patience: float | None = None,
     ) -> IntArray:
         """Improve `best` part by part until the deadline, the bound, or `stopped()`.
 
         `threads` parts are solved side by side (default: the search's `parallel`).
+        With `patience`, the search also ends once that many seconds pass without
+        any improvement (tie-breaks included).
 
         Parts are solved for this level first and the `later` levels as tie-breaks
         (weighted so that one unit of this level outweighs any change in the later
@@ -132,9 +135,12 @@ class NeighbourhoodSearch:
             return best
         attempt = 0
         parallel = threads or self.parallel
+        last_gain = time.monotonic()
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             while time.monotonic() < deadline - 0.05 and not stopped():
                 if bound is not None and objective.value(best) == bound:
+                    break
+                if patience is not None and time.monotonic() - last_gain > patience:
                     break
                 limit = min(PART_SECONDS, deadline - time.monotonic())
                 parts = self._parts(attempt, best, lp_used, pair_cost, parallel)
@@ -164,6 +170,7 @@ class NeighbourhoodSearch:
                     if candidate < key:
                         improved = candidate[0] < key[0]
                         best, key = x, candidate
+                        last_gain = time.monotonic()
                         if improved and report is not None:
                             report(objective.value(best))
         return best

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.instance import Instance
+from placement.options import Options
 from solver.constraints import SUPERVISOR_LOAD, add_supervisor_load
 from solver.pairs import Pairs
 from solver.program import INFINITY, IntArray, IntegerProgram, Objective
@@ -82,6 +83,26 @@ def wish_cost_level(program: IntegerProgram, pairs: Pairs) -> Level:
     """Level 3: total wish cost (k-th wish costs k-1, no wish matched unranked_cost)."""
     columns = np.flatnonzero(pairs.cost).astype(np.int64)
     return Level(Objective("wish_cost", "min", columns, pairs.cost[columns]))
+
+
+def wish_estimate(pairs: Pairs, options: Options) -> Objective:
+    """On a class model: ten times the mean wish cost of the class's rows at each ward.
+
+    A linear estimate of the wish cost (the rows that take a class's places are
+    chosen later, by `solver.assign`), to break ties before wishes are solved.
+    """
+    instance = pairs.instance
+    total = np.zeros(pairs.num_pairs)
+    for cohort in pairs.cohorts:
+        members = pairs.of_cohort(cohort)
+        wards = [pairs.ward_ids[w] for w in pairs.ward[members].tolist()]
+        for need in cohort.needs:
+            ranks = instance.wish_ranks(need)
+            has_wishes = any(need.preferences)
+            total[members] += [options.wish_cost(ranks.get(w), has_wishes) for w in wards]
+    estimate = np.round(10 * total / pairs.cohort_size[pairs.cohort]).astype(np.int64)
+    columns = np.flatnonzero(estimate).astype(np.int64)
+    return Objective("wish_estimate", "min", columns, estimate[columns])
 
 
 def unwished_level(program: IntegerProgram, pairs: Pairs) -> Level:

@@ -180,6 +180,30 @@ def test_the_lp_vertex_is_made_whole_around_its_fractional_part():
     assert search.around_lp(placements, whole, lp.x, 2, time_limit=5) is None
 
 
+def test_a_search_that_finds_nothing_better_gives_up_after_its_patience(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # One student already at its first wish, the only ward: nothing can improve, so
+    # with a patience of 0.5 s the search ends long before its 20 s deadline.
+    monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", 0)
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    start = built.complete(np.ones(built.pairs.num_pairs, dtype=np.int64))
+    began = time.monotonic()
+    search.improve(
+        built.levels[2].objective,
+        start,
+        None,
+        None,
+        began + 20,
+        stopped=lambda: False,
+        patience=0.5,
+    )
+    assert time.monotonic() - began < 5
+
+
 def test_finish_by_leaves_time_for_checking_and_writing():
     # 60 s from t=100 for 10,000 rows: 0.5 s plus 0.4 ms per row (4 s) kept for the finish.
     assert run_module.finish_by(100.0, 60.0, 10_000) == pytest.approx(155.5)
