@@ -98,6 +98,7 @@ class CpSatBackend:
         *,
         time_limit: float,
         bound: float | None = None,
+        improving: bool = False,
     ) -> CpSatResult:
         """Optimise over the `free` columns only, every other column held at `start`.
 
@@ -106,6 +107,8 @@ class CpSatBackend:
         columns of a national program solve in a fraction of a second instead of
         waiting on presolve of the whole. `start` need not be feasible on the free
         columns but must be on the held ones; the result is a full column vector.
+        With `improving` (`start` feasible), only strictly better solutions are looked
+        for: no hint to follow first, INFEASIBLE when there is none.
         """
         started = time.monotonic()
         matrix = self._column_matrix()
@@ -146,10 +149,19 @@ class CpSatBackend:
         proto.objective.coeffs.extend((sign * objective.coefficients[inside]).tolist())
         proto.objective.scaling_factor = float(sign)
         proto.objective.offset = sign * offset
-        if bound is not None:
-            proto.objective.domain.extend([math.ceil(sign * (bound - offset) - 1e-6), INT_MAX])
-        proto.solution_hint.vars.extend(range(len(free)))
-        proto.solution_hint.values.extend(np.clip(start[free], lower[free], upper[free]).tolist())
+        lowest = INT_MIN if bound is None else math.ceil(sign * (bound - offset) - 1e-6)
+        if improving:
+            now = int(
+                np.dot(sign * objective.coefficients[inside], start[objective.columns[inside]])
+            )
+            proto.objective.domain.extend([lowest, now - 1])
+        else:
+            if bound is not None:
+                proto.objective.domain.extend([lowest, INT_MAX])
+            proto.solution_hint.vars.extend(range(len(free)))
+            proto.solution_hint.values.extend(
+                np.clip(start[free], lower[free], upper[free]).tolist()
+            )
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(time_limit - (time.monotonic() - started), 0.05)

@@ -153,6 +153,10 @@ class NeighbourhoodSearch:
                         best,
                         time_limit=limit,
                         bound=part_bound,
+                        # Looking only for something better than the start skips CP-SAT's
+                        # search along the hint: level 2 on regional reaches its optimum
+                        # in about 10 s instead of 10-25 s.
+                        improving=True,
                     )
                     for _, free in parts
                 ]
@@ -251,9 +255,10 @@ class NeighbourhoodSearch:
 
     def _adapt(self, kind: int, status: str, seconds: float, limit: float) -> None:
         """Grow a kind's parts while they solve quickly, shrink them when they run out of time."""
-        if status == "OPTIMAL" and seconds < limit / 4:
+        solved = status in ("OPTIMAL", "INFEASIBLE")  # INFEASIBLE: proven nothing better
+        if solved and seconds < limit / 4:
             self.fraction[kind] = min(self.fraction[kind] * 1.15, MAX_FRACTION)
-        elif status != "OPTIMAL":
+        elif not solved:
             self.fraction[kind] = max(self.fraction[kind] * 0.7, 1 / self.num_wards)
 
     def _merged(

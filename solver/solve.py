@@ -19,6 +19,7 @@ is never worse than it.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -44,6 +45,8 @@ from solver.program import INFINITY, FloatArray, IntArray, Objective
 from solver.rounding import round_and_fill
 from solver.wishes import LEVELS as WISH_LEVELS
 from solver.wishes import WishRelaxation
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, float | None, float | None, float], None]
 """Called as (level name, best value, best bound, seconds elapsed) while solving."""
@@ -79,7 +82,22 @@ class Stage:
     last_lp_x: FloatArray | None = None  # guides the next level's search until its LP is done
     wishes: WishRelaxation | None = None  # the first level's LP, if it is a wish level
     estimate: Objective | None = None  # of the wish levels to come, on a class model
-    lp: Future[LpResult] | None = None  # the first level's LP, started with the stage
+    lp: Future[LpResult] | None = None  # the first level's LP, started before the stage
+    lp_is_bound: bool = True  # False: it held an earlier level at a bound not reached
+    upcoming: Upcoming | None = None  # on a class model: the cohort stage, prepared early
+
+
+@dataclass
+class Upcoming:
+    """The cohort model and its wish LP, started while the class model's last level runs.
+
+    The LP holds that level at its LP bound (`held`); if the level ends there, the
+    LP's value is a true bound of the wish level, else it only guides the search."""
+
+    cohorts: PlacementModel
+    wishes: WishRelaxation
+    lp: Future[LpResult]
+    held: tuple[str, float]
 
 
 class LexicographicSolver:
@@ -149,6 +167,9 @@ class LexicographicSolver:
     def _time_left(self) -> float:
         return self._ends - time.monotonic()
 
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started
+
     def _solve(self) -> SolveResult:
         self._started = started = time.monotonic()
         options = self.options
@@ -171,6 +192,7 @@ class LexicographicSolver:
                     share = remaining * ESTIMATE_WEIGHT / (ESTIMATE_WEIGHT + sum(weights))
                     best = self._towards_wishes(stage, stage.estimate, best, share)
                 stage, best = cohorts, self._split(stage, cohorts, best)
+                log.debug("%.1f s: cohort model ready", self._elapsed())
                 remaining = time_limit - (time.monotonic() - started)
             level = stage.built.levels[position]
             budget = remaining * weights[0] / sum(weights)
@@ -253,14 +275,25 @@ class LexicographicSolver:
         levels; this picks one the wish levels can use well. Measured on regional:
         the cohort model then starts from a wish cost of 6,600 instead of 8,900.
         """
+        log.debug(
+            "%.1f s: towards wishes, %.1f s, from %g",
+            self._elapsed(),
+            seconds,
+            estimate.value(best),
+        )
+        upcoming = stage.upcoming
+        guide = None
+        if upcoming is not None and upcoming.lp.done() and upcoming.wishes.places is not None:
+            guide = upcoming.wishes.places  # the wish LP's places, where they are known
         return stage.search.improve(
             estimate,
             best,
-            None,
+            guide,
             None,
             time.monotonic() + seconds,
             stopped=self._stopped.is_set,
             patience=max(PATIENCE_SECONDS, PATIENCE_SHARE * seconds),
+            threads=max(1, self.options.num_workers - 1),  # the wish LP has the other core
         )
 
     def _cohort_model(self, names: list[str]) -> PlacementModel:
@@ -276,12 +309,17 @@ class LexicographicSolver:
         steered towards wishes, and the wish level picks it up.
         """
         names = self._level_names()
-        built = self._cohort_model(names)
+        upcoming = classes.upcoming
+        built = upcoming.cohorts if upcoming is not None else self._cohort_model(names)
         stage = self._stage(built, len(classes.built.levels))
         for level, reached in zip(built.levels, done, strict=False):
             if reached.value is not None:
                 _hold(built, level, reached.value)
-        if stage.first < len(names) and names[stage.first] in WISH_LEVELS:
+        if upcoming is not None:
+            stage.wishes, stage.lp = upcoming.wishes, upcoming.lp
+            name, held = upcoming.held
+            stage.lp_is_bound = any(r.name == name and r.value == held for r in done)
+        elif stage.first < len(names) and names[stage.first] in WISH_LEVELS:
             stage.wishes = WishRelaxation(classes.built, built)
             if not self._stopped.is_set():
                 stage.lp = self._pool.submit(
@@ -291,6 +329,43 @@ class LexicographicSolver:
                     register=self._on_lp_start,
                 )
         return stage
+
+    def _prepare_wishes(self, stage: Stage, level: Level, bound: float) -> None:
+        """Build the cohort model now and start the wish LP, `level` held at its bound.
+
+        The wish level's LP is the slowest of the run (about 17 s on regional); started
+        here, beside the class model's last level, it is done when the wish level starts.
+        Only where the LP is predicted to fit in the time left.
+        """
+        names = self._level_names()
+        following = len(stage.built.levels)
+        if (
+            stage.upcoming is not None
+            or self._stopped.is_set()
+            or following >= len(names)
+            or names[following] not in WISH_LEVELS
+            or _wish_lp_seconds(stage.built) > WISH_LP_SHARE * self._time_left()
+        ):
+            return
+        cohorts = self._cohort_model(names)
+        wishes = WishRelaxation(stage.built, cohorts)
+        objective = level.objective
+        wishes.program.add_row(
+            LEVEL_ROW,
+            level.name,
+            objective.columns,
+            objective.coefficients,
+            lower=bound if level.sense == "max" else -INFINITY,
+            upper=bound if level.sense == "min" else INFINITY,
+        )
+        future = self._pool.submit(
+            wishes.solve,
+            names[following],
+            time_limit=max(self._time_left(), 0.05),
+            register=self._on_lp_start,
+        )
+        stage.upcoming = Upcoming(cohorts, wishes, future, (level.name, bound))
+        log.debug("%.1f s: wish LP started, %s held at %g", self._elapsed(), level.name, bound)
 
     def _split(self, classes: Stage, stage: Stage, best: IntArray | None) -> IntArray | None:
         """The class solution split into cohorts at least cost for the cohort stage's first
@@ -336,14 +411,18 @@ class LexicographicSolver:
         deadline = level_start + budget
         objective = level.objective
         built, backend = stage.built, stage.backend
+        log.debug("%.1f s: %s starts, %.1f s", self._elapsed(), level.name, budget)
         lp, best = self._relaxation(stage, level, best, deadline, later)
+        log.debug("%.1f s: %s LP %s %s", self._elapsed(), level.name, lp.status, lp.value)
         bound: float | None = None
-        lp_x = lp.x if lp.status == "OPTIMAL" else None
+        lp_x = lp.x if lp.status in ("OPTIMAL", GUIDE) else None
         if lp_x is not None:
             stage.last_lp_x = lp_x  # guides the next level's search until its own LP is done
         if lp.status == "OPTIMAL" and lp.value is not None and lp.x is not None:
             bound = _integer_bound(lp.value, level.sense)
             self._report(level.name, None, bound)
+            if built.classes and level is built.levels[-1]:
+                self._prepare_wishes(stage, level, bound)
             if lp.integral:
                 x = built.complete(np.round(lp.x).astype(np.int64))
                 value = objective.value(x)
@@ -464,7 +543,7 @@ class LexicographicSolver:
             )
             return LpResult("SKIPPED", None, None, 0.0), best
         if started_early and stage.lp is not None:
-            future, stage.lp = stage.lp, None  # started with the stage
+            future, stage.lp = stage.lp, None  # started before the stage
         else:
             future = self._pool.submit(
                 solve_lp,
@@ -489,7 +568,10 @@ class LexicographicSolver:
             )
         if not future.done() and self._interrupt_lp is not None:
             self._interrupt_lp()  # out of time (or stopped): the search's best stands
-        return future.result(), best
+        lp = future.result()
+        if started_early and not stage.lp_is_bound and lp.status == "OPTIMAL":
+            lp = LpResult(GUIDE, lp.value, lp.x, lp.seconds)
+        return lp, best
 
     def _unproven(
         self, level: Level, value: float, bound: float | None, level_start: float
@@ -565,6 +647,12 @@ AROUND_LP_SHARE = 0.3
 AROUND_LP_SECONDS = 10.0
 """Time for making the LP's vertex whole in one part: a share of the level's, at most this."""
 
+GUIDE = "GUIDE"
+"""Status of an LP solution that guides the search but bounds nothing (see `Upcoming`)."""
+
+WISH_LP_SHARE = 0.5
+"""The wish LP is started early only if predicted to take at most this share of the time left."""
+
 ESTIMATE_WEIGHT = 1.5
 """Share of the time (as `_weight`) for steering the class solution towards wishes."""
 
@@ -600,6 +688,15 @@ def _lp_seconds(built: PlacementModel, level: Level) -> float:
     """
     first = 2.5 * (built.pairs.num_pairs / 100_000) ** 2
     return first if built.levels[0] is level else LATER_LP_FACTOR * first
+
+
+def _wish_lp_seconds(classes: PlacementModel) -> float:
+    """About how long GLOP takes for the wish LP, from the class model's size.
+
+    Measured on two cores: about 17 s for the regional benchmark's 14,500 class
+    pairs, growing with the square (national: 118,000 class pairs, far too long).
+    """
+    return 17.0 * (classes.pairs.num_pairs / 14_500) ** 2
 
 
 def _integer_bound(lp_value: float, sense: str) -> float:

@@ -123,6 +123,7 @@ class WishRelaxation:
                 limits.append(int(sizes[c]))
         program.add_rows(WISH_ROWS, keys, rows, [-INFINITY] * len(keys), limits)
         self.class_of = class_of
+        self.places: FloatArray | None = None  # the class model's columns in the last LP solution
 
     def objective(self, name: str) -> Objective:
         """The relaxation's objective for a wish level (see `LEVELS`)."""
@@ -151,6 +152,7 @@ class WishRelaxation:
         )
         if result.x is None:
             return result
+        self.places = result.x[: self.classes.program.num_columns]
         return LpResult(result.status, result.value, self.to_cohorts(result.x), result.seconds)
 
     def to_cohorts(self, solution: FloatArray) -> FloatArray:
