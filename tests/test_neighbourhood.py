@@ -61,6 +61,22 @@ def test_a_part_moves_only_its_free_columns():
     assert whole.x.tolist() == [1, 0, 1]
 
 
+def test_an_improving_part_finds_only_strictly_better_solutions():
+    # From x = (0, 1, 0) (value 1) with everything free, (1, 0, 1) (value 2) is better;
+    # from (1, 0, 1) nothing is, and the part says so (INFEASIBLE: no better solution).
+    backend = CpSatBackend(_program(), workers=1, seed=0, deterministic=True)
+    everything = np.array([0, 1, 2])
+    better = backend.solve_neighbourhood(
+        _count([0, 1, 2]), everything, np.array([0, 1, 0]), time_limit=5, improving=True
+    )
+    assert better.x is not None and better.x.tolist() == [1, 0, 1]
+    none = backend.solve_neighbourhood(
+        _count([0, 1, 2]), everything, np.array([1, 0, 1]), time_limit=5, improving=True
+    )
+    assert none.status == "INFEASIBLE"
+    assert none.x is None
+
+
 def test_a_part_whose_held_columns_break_a_row_is_infeasible():
     # x0 = x1 = 1 held breaks row a (x0 + x1 <= 1); freeing only x2 cannot repair it.
     backend = CpSatBackend(_program(), workers=1, seed=0, deterministic=True)
