@@ -43,10 +43,11 @@ def effective_options(instance: Instance, **overrides: object) -> Options:
     return options.merged(**overrides)
 
 
-FINISH_SECONDS = 0.5
-FINISH_SECONDS_PER_ROW = 0.0004
+FINISH_SECONDS = 1.0
+FINISH_SECONDS_PER_ROW = 0.0006
 """What finishing a run takes after the solve (reasons for the unplaced, the independent
-check, writing the workbook): about 1.5 s for 3,700 rows and 10.5 s for 30,000, measured."""
+check, writing the workbook): measured 1.5-3.1 s for 3,700 rows (busy machine) and
+10.5 s for 30,000; this reserves 3.2 s and 19 s."""
 
 
 def finish_by(started: float, time_limit: float, num_rows: int) -> float:
