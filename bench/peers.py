@@ -3,12 +3,16 @@
 - `project`: read the workbook, solve, write the allocation (what `placement solve` does);
 - `lottery`: students in random order take their best wish with room left
   (`placement.lottery`, what coordinators do by hand today);
-- `highs`: the very same integer program (`solver.model.PlacementModel`) solved
-  lexicographically as a MILP by HiGHS, each level's result kept as a row for
+- `highs`: the project's own integer programs solved lexicographically as a MILP
+  by HiGHS: placements and shortfall on the class model, the wish cost on the
+  wish model built on it (`solver.wishes`), each level's result kept as a row for
   the next, all levels sharing the one time limit;
+- `highs-cohorts`: the same, on the cohort model alone (one column per eligible
+  cohort and ward, what a straightforward model has);
 - `lp`: the LP relaxation of each level (HiGHS), lexicographic: a bound on what
   any allocation can reach on a level, given the earlier levels at their
-  (integer-rounded) LP bounds.
+  (integer-rounded) LP bounds. On the class and wish models, whose LPs equal the
+  cohort model's, with ten times the time limit: its bounds are the yardstick.
 
 Every peer runs in a process of its own (`bench.run`) and returns a `PeerResult`
 as a plain dict. Its level values are recomputed by the independent checker
@@ -36,9 +40,11 @@ from placement.io.write_allocation import write_allocation
 from placement.lottery import lottery
 from placement.options import Options
 from solver import solve
+from solver.assign import cohort_counts
 from solver.model import PlacementModel
-from solver.objectives import Level
+from solver.program import INFINITY, IntegerProgram, Objective
 from solver.run import finish_by
+from solver.wishes import WishRelaxation
 
 LEVELS = ("placements", "shortfall", "wish_cost")
 """The spec's objective levels 1-3, the ones the benchmark compares."""
@@ -118,11 +124,10 @@ def run_lottery(workbook: Path, time_limit: float, output: Path) -> PeerResult:
 FloatArray = npt.NDArray[np.float64]
 
 
-def _highs(built: PlacementModel, integral: bool) -> Any:
-    """The program as a HiGHS model (rows from `IntegerProgram.csr()`), with no objective yet."""
+def _highs(program: IntegerProgram, integral: bool) -> Any:
+    """`program` as a HiGHS model (rows from `IntegerProgram.csr()`), with no objective yet."""
     import highspy  # noqa: PLC0415 - a benchmark-only dependency
 
-    program = built.program
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 2)
@@ -153,53 +158,100 @@ def _highs(built: PlacementModel, integral: bool) -> Any:
 
 
 class Lexicographic:
-    """Levels 1-3 solved in turn by HiGHS, each level's result kept as a row for the next."""
+    """Levels 1-3 solved in turn by HiGHS, each level's result kept as a row for the next.
 
-    def __init__(self, instance: Instance, time_limit: float, integral: bool) -> None:
+    With `staged` (the project's formulation), placements and shortfall are solved
+    on the class model and the wish cost on the wish model built on it
+    (`solver.wishes`), as the project does; otherwise everything on the cohort model.
+    The LPs are the same either way, the staged ones several times smaller.
+    """
+
+    def __init__(self, instance: Instance, time_limit: float, integral: bool, staged: bool) -> None:
         self.started = time.monotonic()
         self.time_limit = time_limit
         self.integral = integral
-        self.built = PlacementModel(instance, Options(time_limit=time_limit, max_levels=3))
-        self.h = _highs(self.built, integral)
+        options = Options(time_limit=time_limit, max_levels=3)
+        self.cohorts = PlacementModel(instance, options)
+        self.classes = (
+            PlacementModel(instance, options, levels=list(LEVELS[:2]), classes=True)
+            if staged
+            else None
+        )
         self.values: dict[str, float | None] = {}
         self.bounds: dict[str, float | None] = {}
         self.status: dict[str, str] = {}
-        self.x: FloatArray | None = None
+        self.x: FloatArray | None = None  # the last solution, on the current stage's program
+        self.wishes: WishRelaxation | None = None
+        first = self.classes or self.cohorts
+        self.program: IntegerProgram = first.program
+        self.h = _highs(first.program, integral)
 
     def solve(self) -> None:
         """Optimise every level; a level that finds nothing in time keeps the previous solution."""
-        levels = self.built.levels
-        for position, level in enumerate(levels):
+        for position, name in enumerate(LEVELS):
+            if name == "wish_cost" and self.classes is not None:
+                self._to_wish_model()
+            objective = self._objective(name)
             remaining = self.time_limit - (time.monotonic() - self.started)
             if remaining <= 0.5:
-                self.status[level.name] = "not solved (no time left)"
-                self._keep(level)
+                self.status[name] = "not solved (no time left)"
+                self._keep(name, objective)
                 continue
-            self._solve_level(level, remaining / (len(levels) - position))
+            self._solve_level(name, objective, remaining / (len(LEVELS) - position))
 
-    def _solve_level(self, level: Level, budget: float) -> None:
+    def _objective(self, name: str) -> Objective:
+        if name == "wish_cost" and self.wishes is not None:
+            return self.wishes.objective(name)
+        model = self.classes if self.classes is not None else self.cohorts
+        return next(level.objective for level in model.levels if level.name == name)
+
+    def _to_wish_model(self) -> None:
+        """The wish model on the class model (its levels held), started where the last
+        solution left the places."""
+        assert self.classes is not None
+        self.wishes = WishRelaxation(self.classes, self.cohorts)
+        self.program = self.wishes.program
+        places = self.x
+        self.h = _highs(self.program, self.integral)
+        if places is not None and self.integral:
+            start = np.zeros(self.program.num_columns)
+            start[: len(places)] = places
+            self._warm_start(self._with_unwished(start))
+
+    def _with_unwished(self, start: FloatArray) -> FloatArray:
+        """A feasible wish model solution from places alone: nobody at a wish."""
+        assert self.wishes is not None and self.classes is not None
+        pairs = self.classes.pairs
+        placed = np.bincount(
+            pairs.cohort, weights=start[: pairs.num_pairs], minlength=len(self.classes.cohorts)
+        )
+        _, upper = self.program.column_bounds()
+        no_wish = np.minimum(placed, upper[self.wishes.no_wish])
+        start[self.wishes.no_wish] = no_wish
+        start[self.wishes.unwished] = placed - no_wish
+        return start
+
+    def _solve_level(self, name: str, objective: Objective, budget: float) -> None:
         h = self.h
-        num_columns = self.built.program.num_columns
-        sign = -1.0 if level.sense == "max" else 1.0
+        num_columns = self.program.num_columns
+        sign = -1.0 if objective.sense == "max" else 1.0
         cost = np.zeros(num_columns)
-        np.add.at(cost, level.objective.columns, sign * level.objective.coefficients)
+        np.add.at(cost, objective.columns, sign * objective.coefficients)
         h.changeColsCost(num_columns, np.arange(num_columns, dtype=np.int32), cost)
         h.setOptionValue("time_limit", float(budget))
-        if self.integral and self.x is not None:
+        if self.integral and self.x is not None and len(self.x) == num_columns:
             self._warm_start(self.x)
         h.run()
         info = h.getInfo()
-        self.status[level.name] = h.modelStatusToString(h.getModelStatus())
+        self.status[name] = h.modelStatusToString(h.getModelStatus())
         if info.primal_solution_status == 2:  # a feasible solution
             self.x = np.array(h.getSolution().col_value)
         if self.integral:
             has_bound = math.isfinite(info.mip_dual_bound)
-            self.bounds[level.name] = (
-                _whole(sign * info.mip_dual_bound, level) if has_bound else None
-            )
-        elif self.x is not None and self.status[level.name] == "Optimal":
-            self.bounds[level.name] = _whole(level.objective.value(self.x), level)
-        self._keep(level)
+            self.bounds[name] = _whole(sign * info.mip_dual_bound, objective) if has_bound else None
+        elif self.x is not None and self.status[name] == "Optimal":
+            self.bounds[name] = _whole(objective.value(self.x), objective)
+        self._keep(name, objective)
 
     def _warm_start(self, x: FloatArray) -> None:
         import highspy  # noqa: PLC0415
@@ -209,35 +261,50 @@ class Lexicographic:
         start.value_valid = True
         self.h.setSolution(start)
 
-    def _keep(self, level: Level) -> None:
-        """Hold the level at its result: the MILP's value, or the LP's integer-rounded bound."""
+    def _keep(self, name: str, objective: Objective) -> None:
+        """Hold the level at its result: the MILP's value, or the LP's integer-rounded bound.
+
+        The row goes into the program too, so that a later stage built on it keeps it.
+        """
         import highspy  # noqa: PLC0415
 
         if self.integral:
-            if self.x is None:
+            if self.x is None or len(self.x) != self.program.num_columns:
                 return
-            kept = float(round(level.objective.value(self.x)))
+            kept = float(round(objective.value(self.x)))
         else:
-            bound = self.bounds.get(level.name)
+            bound = self.bounds.get(name)
             if bound is None:
                 return
             kept = bound
-        self.values[level.name] = kept
+        self.values[name] = kept
+        lower = kept if objective.sense == "max" else -highspy.kHighsInf
+        upper = kept if objective.sense == "min" else highspy.kHighsInf
         self.h.addRow(
-            kept if level.sense == "max" else -highspy.kHighsInf,
-            kept if level.sense == "min" else highspy.kHighsInf,
-            len(level.objective.columns),
-            level.objective.columns.astype(np.int32),
-            level.objective.coefficients.astype(np.float64),
+            lower,
+            upper,
+            len(objective.columns),
+            objective.columns.astype(np.int32),
+            objective.coefficients.astype(np.float64),
+        )
+        self.program.add_row(
+            "level",
+            name,
+            objective.columns,
+            objective.coefficients,
+            lower=kept if objective.sense == "max" else -INFINITY,
+            upper=kept if objective.sense == "min" else INFINITY,
         )
 
     def allocation(self, instance: Instance) -> Allocation | None:
         """The last solution as an allocation (None if HiGHS found none)."""
         if self.x is None:
             return None
-        built = self.built
-        counts = np.round(self.x[: built.pairs.num_pairs]).astype(np.int64)
-        placements = built.placements_from(counts)
+        cohorts = self.cohorts
+        counts = np.round(self.x).astype(np.int64)
+        if self.classes is not None:  # places of classes: split at least wish cost
+            counts = cohort_counts(self.classes, cohorts, counts, cohorts.pairs.cost)
+        placements = cohorts.placements_from(counts[: cohorts.pairs.num_pairs])
         placed = {p.key for p in placements}
         unplaced = tuple(
             Unplaced(student_id=n.student_id, period_id=n.period_id, reason="-")
@@ -247,19 +314,17 @@ class Lexicographic:
         return Allocation(placements=placements, unplaced=unplaced)
 
 
-def _whole(value: float, level: Level) -> float:
+def _whole(value: float, objective: Objective) -> float:
     """The best whole value a fractional bound allows (floor for max, ceil for min)."""
-    if level.sense == "max":
+    if objective.sense == "max":
         return float(math.floor(value + 1e-6))
     return float(math.ceil(value - 1e-6))
 
 
-def run_highs(workbook: Path, time_limit: float, output: Path) -> PeerResult:
-    """HiGHS MILP on the project's own program, lexicographic, within `time_limit` in all."""
-    del output
+def _run_highs(workbook: Path, time_limit: float, staged: bool) -> PeerResult:
     instance, _ = read_instance(workbook)
     started = time.monotonic()
-    solver = Lexicographic(instance, time_limit, integral=True)
+    solver = Lexicographic(instance, time_limit, integral=True, staged=staged)
     solver.solve()
     seconds = time.monotonic() - started
     allocation = solver.allocation(instance)
@@ -275,14 +340,30 @@ def run_highs(workbook: Path, time_limit: float, output: Path) -> PeerResult:
     }
 
 
+def run_highs(workbook: Path, time_limit: float, output: Path) -> PeerResult:
+    """HiGHS MILP on the project's formulation (class model, then wish model), lexicographic."""
+    del output
+    return _run_highs(workbook, time_limit, staged=True)
+
+
+def run_highs_cohorts(workbook: Path, time_limit: float, output: Path) -> PeerResult:
+    """HiGHS MILP on the cohort model alone (one column per eligible cohort and ward)."""
+    del output
+    return _run_highs(workbook, time_limit, staged=False)
+
+
+LP_TIME_FACTOR = 10.0
+"""The LP peer gets this many times the time limit: its bounds are the yardstick."""
+
+
 def run_lp(workbook: Path, time_limit: float, output: Path) -> PeerResult:
     """The LP relaxation of each level (HiGHS), lexicographic: bounds, not allocations."""
     del output
     instance, _ = read_instance(workbook)
     started = time.monotonic()
-    solver = Lexicographic(instance, time_limit, integral=False)
+    solver = Lexicographic(instance, LP_TIME_FACTOR * time_limit, integral=False, staged=True)
     solver.solve()
-    program = solver.built.program
+    program = solver.cohorts.program
     return {
         "values": {k: solver.bounds.get(k) for k in LEVELS},
         "bounds": {k: solver.bounds.get(k) for k in LEVELS},
@@ -290,8 +371,8 @@ def run_lp(workbook: Path, time_limit: float, output: Path) -> PeerResult:
         "seconds": time.monotonic() - started,
         "peak_mb": peak_mb(),
         "model": {
-            "cohorts": len(solver.built.cohorts),
-            "pairs": solver.built.pairs.num_pairs,
+            "cohorts": len(solver.cohorts.cohorts),
+            "pairs": solver.cohorts.pairs.num_pairs,
             "columns": program.num_columns,
             "rows": program.num_rows,
             "nonzeros": int(sum(len(b.indices) for b in program.blocks)),
@@ -303,6 +384,7 @@ PEERS: dict[str, Callable[[Path, float, Path], PeerResult]] = {
     "project": run_project,
     "lottery": run_lottery,
     "highs": run_highs,
+    "highs-cohorts": run_highs_cohorts,
     "lp": run_lp,
 }
 """Every peer by name, in the order a run takes them."""

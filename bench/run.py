@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.peers import LEVELS, PEERS, PeerResult
+from bench.peers import LEVELS, LP_TIME_FACTOR, PEERS, PeerResult
 from bench.scenarios import MAIN_SCENARIOS, SCENARIOS
 from placement.io.read import read_instance
 from placement.io.write_input import write_instance
@@ -71,10 +71,11 @@ def run_peer(peer: str, workbook: Path, time_limit: float, work: Path) -> PeerRe
     )
     process.start()
     result: PeerResult
+    patience = time_limit * (LP_TIME_FACTOR if peer == "lp" else 1.0) * 1.5 + 300
     try:
-        result = answer.get(timeout=time_limit * 1.5 + 300)
+        result = answer.get(timeout=patience)
     except queue.Empty:
-        result = {"error": f"no answer within {time_limit * 1.5 + 300:.0f} s (killed)"}
+        result = {"error": f"no answer within {patience:.0f} s (killed)"}
     process.join(timeout=30)
     if process.is_alive():
         process.kill()
@@ -263,7 +264,7 @@ def _verdict(
                 f"- peak memory {project['peak_mb']:.0f} MB against {target.peak_mb:g} MB: "
                 f"{'met' if ok else 'NOT met'}"
             )
-    for peer in ("lottery", "highs"):
+    for peer in ("lottery", "highs", "highs-cohorts"):
         other = results.get(peer, {})
         if "values" not in other:
             continue

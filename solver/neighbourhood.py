@@ -14,22 +14,26 @@ chosen wards), the pairs they use, the pairs the LP uses and, in the wide
 kinds, their pairs at the chosen wards. Four kinds of part take turns: random
 wards with only the pairs in use free (narrow), the wards of random sites, random
 wards, and the wards where random students could do better than now. Each
-kind's size adapts so that a part takes well under a second; two parts on
-different wards and students are solved side by side and, when together they
-break no row, merged. Parts break ties on the next level, so a level leaves
-the next one a good start.
+kind's size adapts so that a part takes well under a second. Parts run side by
+side, one per thread, and a new one starts as soon as a thread is free: a part
+that ends is laid onto the best solution of that moment (its students' pairs
+replace theirs) and kept if that breaks no row and is better, so two parts that
+overlap cannot undo each other. Parts break ties on the next level, so a level
+leaves the next one a good start.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
 
-from solver.cpsat import CpSatBackend
+from solver.cpsat import CpSatBackend, CpSatResult
 from solver.model import PlacementModel
 from solver.program import FloatArray, IntArray, IntegerProgram, Objective
 
@@ -79,6 +83,7 @@ class NeighbourhoodSearch:
         self.num_sites = len(site_ids)
         # of the wards one part of each kind takes, adapted as the search goes
         self.fraction = [0.25, 0.1, 0.1, 0.1]  # NARROW, BY_SITE, RANDOM, IMPROVING
+        self.attempt = 0  # parts made so far: their kinds take turns
         self.cohort_starts = np.searchsorted(
             self.pair_cohort, np.arange(self.num_cohorts + 1)
         ).astype(np.int64)
@@ -133,23 +138,26 @@ class NeighbourhoodSearch:
                 if _key(objective, ranked, whole) < key:
                     return whole
             return best
-        attempt = 0
         parallel = threads or self.parallel
         last_gain = time.monotonic()
+        matrix, row_lower, row_upper = self.backend.rows()
+        activity = matrix @ best.astype(np.float64)
+        running: dict[Future[CpSatResult], _Part] = {}
         with ThreadPoolExecutor(max_workers=parallel) as pool:
-            while time.monotonic() < deadline - 0.05 and not stopped():
-                if bound is not None and objective.value(best) == bound:
-                    break
-                if patience is not None and time.monotonic() - last_gain > patience:
-                    break
-                limit = min(PART_SECONDS, deadline - time.monotonic())
-                parts = self._parts(attempt, best, lp_used, pair_cost, parallel)
-                attempt += len(parts)
-                futures = [
-                    pool.submit(
+            while True:
+                done_searching = (
+                    time.monotonic() >= deadline - 0.05
+                    or stopped()
+                    or (bound is not None and objective.value(best) == bound)
+                    or (patience is not None and time.monotonic() - last_gain > patience)
+                )
+                while not done_searching and len(running) < parallel:
+                    part = self._part(best, lp_used, pair_cost)
+                    limit = min(PART_SECONDS, deadline - time.monotonic())
+                    future = pool.submit(
                         self.backend.solve_neighbourhood,
                         ranked,
-                        free,
+                        part.free,
                         best,
                         time_limit=limit,
                         bound=part_bound,
@@ -157,27 +165,62 @@ class NeighbourhoodSearch:
                         # search along the hint: level 2 on regional reaches its optimum
                         # in about 10 s instead of 10-25 s.
                         improving=True,
+                        start_activity=activity,
                     )
-                    for _, free in parts
-                ]
-                results = [future.result() for future in futures]
-                for (kind, _), result in zip(parts, results, strict=True):
-                    self._adapt(kind, result.status, result.seconds, limit)
-                # Helpers recomputed from the pairs: a part stopped early may leave one slack.
-                solutions = [self.built.complete(r.x) for r in results if r.x is not None]
-                if len(solutions) == len(parts) > 1:
-                    merged = self._merged(best, parts, solutions)
-                    if not self.built.program.violations(merged):
-                        solutions.append(merged)  # parts solved apart can overfill a ward
-                for x in solutions:
-                    candidate = _key(objective, ranked, x)
+                    part.limit = limit
+                    running[future] = part
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    part = running.pop(future)
+                    result = future.result()
+                    self._adapt(part.kind, result.status, result.seconds, part.limit)
+                    if result.x is None:
+                        continue
+                    applied = self._applied(
+                        best, activity, part.free, result.x, matrix, row_lower, row_upper
+                    )
+                    if applied is None:  # parts solved side by side can overfill a ward
+                        continue
+                    candidate = _key(objective, ranked, applied[0])
                     if candidate < key:
                         improved = candidate[0] < key[0]
-                        best, key = x, candidate
+                        (best, activity), key = applied, candidate
                         last_gain = time.monotonic()
                         if improved and report is not None:
                             report(objective.value(best))
         return best
+
+    def _applied(
+        self,
+        best: IntArray,
+        activity: FloatArray,
+        free: IntArray,
+        solution: IntArray,
+        matrix: scipy.sparse.csc_matrix,
+        row_lower: FloatArray,
+        row_upper: FloatArray,
+    ) -> tuple[IntArray, FloatArray] | None:
+        """`best` with a part's pairs as its solution has them (helpers recomputed), and
+        the rows' activity; None if that breaks a row.
+
+        The part was solved from an earlier `best` when others were accepted since;
+        only the rows its changes touch need checking.
+        """
+        own = free[free < self.num_pairs]
+        x = best.copy()
+        x[own] = solution[own]
+        x = self.built.complete(x)
+        changed = np.flatnonzero(x != best)
+        if len(changed) == 0:
+            return None
+        columns = matrix[:, changed]
+        new = activity + columns @ (x[changed] - best[changed]).astype(np.float64)
+        rows = np.unique(columns.indices)
+        if np.any(new[rows] < row_lower[rows] - 1e-9) or np.any(new[rows] > row_upper[rows] + 1e-9):
+            return None
+        return x, new
 
     def around_lp(
         self,
@@ -226,32 +269,24 @@ class NeighbourhoodSearch:
             return None
         return x
 
-    def _parts(
-        self,
-        attempt: int,
-        best: IntArray,
-        lp_used: BoolArray,
-        pair_cost: FloatArray,
-        parallel: int,
-    ) -> list[tuple[int, IntArray]]:
-        """The next parts to solve side by side, one per thread, on different wards and students."""
-        parts: list[tuple[int, IntArray]] = []
-        wards_taken = np.zeros(self.num_wards, dtype=bool)
-        students_taken = np.zeros(self.num_cohorts, dtype=bool)
-        for step in range(parallel):
-            kind = (attempt + step) % len(self.fraction)
-            if kind == IMPROVING:
-                chosen = self._choose_improving(self.fraction[kind], pair_cost, best)
-            else:
-                chosen = self._choose_wards(self.fraction[kind], by_site=kind == BY_SITE)
-            chosen &= ~wards_taken
-            free = self._free_pairs(chosen, best, lp_used, wide=kind != NARROW)
-            free &= ~students_taken[self.pair_cohort]
-            wards_taken |= chosen
-            students_taken[self.pair_cohort[free]] = True
-            helpers = np.arange(self.num_pairs, self.built.program.num_columns, dtype=np.int64)
-            parts.append((kind, np.concatenate([np.flatnonzero(free), helpers]).astype(np.int64)))
-        return parts
+    def _part(self, best: IntArray, lp_used: BoolArray, pair_cost: FloatArray) -> _Part:
+        """The next part; kinds take turns.
+
+        Parts solved side by side may share wards and students: one that left out
+        what the others hold would often be too small to improve anything (measured:
+        regional level 2 then needs twice the time). Their results are applied to
+        the best solution of the moment, and one that clashes with it is dropped.
+        """
+        kind = self.attempt % len(self.fraction)
+        self.attempt += 1
+        if kind == IMPROVING:
+            chosen = self._choose_improving(self.fraction[kind], pair_cost, best)
+        else:
+            chosen = self._choose_wards(self.fraction[kind], by_site=kind == BY_SITE)
+        free = self._free_pairs(chosen, best, lp_used, wide=kind != NARROW)
+        helpers = np.arange(self.num_pairs, self.built.program.num_columns, dtype=np.int64)
+        columns = np.concatenate([np.flatnonzero(free), helpers]).astype(np.int64)
+        return _Part(kind, columns)
 
     def _adapt(self, kind: int, status: str, seconds: float, limit: float) -> None:
         """Grow a kind's parts while they solve quickly, shrink them when they run out of time."""
@@ -260,16 +295,6 @@ class NeighbourhoodSearch:
             self.fraction[kind] = min(self.fraction[kind] * 1.15, MAX_FRACTION)
         elif not solved:
             self.fraction[kind] = max(self.fraction[kind] * 0.7, 1 / self.num_wards)
-
-    def _merged(
-        self, best: IntArray, parts: list[tuple[int, IntArray]], solutions: list[IntArray]
-    ) -> IntArray:
-        """Every part's pairs as its own solution has them (helpers recomputed)."""
-        pairs = best[: self.num_pairs].copy()
-        for (_, free), x in zip(parts, solutions, strict=True):
-            own = free[free < self.num_pairs]
-            pairs[own] = x[own]
-        return self.built.complete(pairs)
 
     def _choose_wards(self, fraction: float, *, by_site: bool) -> BoolArray:
         """A random part of the region: a fraction of its wards, drawn at random or site by site.
@@ -343,6 +368,15 @@ class NeighbourhoodSearch:
             return touched[self.pair_cohort] & (used | lp_used)
         touched[self.pair_cohort[at_chosen & self._waiting(best)[self.pair_cohort]]] = True
         return touched[self.pair_cohort] & (used | lp_used | at_chosen)
+
+
+@dataclass
+class _Part:
+    """A part being solved: its kind, free columns and time limit."""
+
+    kind: int
+    free: IntArray
+    limit: float = PART_SECONDS
 
 
 def tie_broken(

@@ -319,7 +319,11 @@ class LexicographicSolver:
             stage.wishes, stage.lp = upcoming.wishes, upcoming.lp
             name, held = upcoming.held
             stage.lp_is_bound = any(r.name == name and r.value == held for r in done)
-        elif stage.first < len(names) and names[stage.first] in WISH_LEVELS:
+        elif (
+            stage.first < len(names)
+            and names[stage.first] in WISH_LEVELS
+            and _wish_lp_seconds(classes.built) <= WISH_LP_SHARE * self._time_left()
+        ):
             stage.wishes = WishRelaxation(classes.built, built)
             if not self._stopped.is_set():
                 stage.lp = self._pool.submit(
@@ -411,7 +415,13 @@ class LexicographicSolver:
         deadline = level_start + budget
         objective = level.objective
         built, backend = stage.built, stage.backend
-        log.debug("%.1f s: %s starts, %.1f s", self._elapsed(), level.name, budget)
+        log.debug(
+            "%.1f s: %s starts from %s, %.1f s",
+            self._elapsed(),
+            level.name,
+            None if best is None else level.objective.value(best),
+            budget,
+        )
         lp, best = self._relaxation(stage, level, best, deadline, later)
         log.debug("%.1f s: %s LP %s %s", self._elapsed(), level.name, lp.status, lp.value)
         bound: float | None = None
