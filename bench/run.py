@@ -269,15 +269,19 @@ def _verdict(
         if "values" not in other:
             continue
         per_level = []
+        earlier_differ = False  # then a later level answers another question (see †)
         for level in LEVELS:
             mine, theirs = project["values"].get(level), other["values"].get(level)
             if mine is None or theirs is None:
                 per_level.append(f"{level} -")
+                earlier_differ = True
                 continue
             better = mine >= theirs if SENSE[level] == "max" else mine <= theirs
-            per_level.append(
-                f"{level} {_num(mine)} vs {_num(theirs)} {'ok' if better else 'WORSE'}"
-            )
+            verdict = "ok" if better else "WORSE"
+            if earlier_differ and not better:
+                verdict = "behind, but the earlier levels differ †"
+            per_level.append(f"{level} {_num(mine)} vs {_num(theirs)} {verdict}")
+            earlier_differ = earlier_differ or mine != theirs
         mine_lex, theirs_lex = _lexi(project), _lexi(other)
         overall = (
             "-"

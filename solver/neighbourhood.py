@@ -42,6 +42,9 @@ BoolArray = npt.NDArray[np.bool_]
 PART_SECONDS = 1.0
 """Time limit of one part; a part that needs it all is too big and the next is smaller."""
 
+NEAR_BOUND_GAP = 0.001
+"""A level this close to its bound (0.1%) may end on `near_patience` (see `improve`)."""
+
 
 MAX_WEIGHT = 2**40
 """Largest weight a tie-break may give a level (CP-SAT objectives are 64-bit integers)."""
@@ -101,12 +104,16 @@ class NeighbourhoodSearch:
         report: Callable[[float], None] | None = None,
         threads: int | None = None,
         patience: float | None = None,
+        near_patience: float | None = None,
     ) -> IntArray:
         """Improve `best` part by part until the deadline, the bound, or `stopped()`.
 
         `threads` parts are solved side by side (default: the search's `parallel`).
         With `patience`, the search also ends once that many seconds pass without
-        any improvement (tie-breaks included).
+        any improvement (tie-breaks included), and with `near_patience` once the level
+        is within NEAR_BOUND_GAP of its `bound` and has not itself improved for that
+        long (the last few units of a national level can take minutes that the later
+        levels need more).
 
         Parts are solved for this level first and the `later` levels as tie-breaks
         (weighted so that one unit of this level outweighs any change in the later
@@ -139,7 +146,7 @@ class NeighbourhoodSearch:
                     return whole
             return best
         parallel = threads or self.parallel
-        last_gain = time.monotonic()
+        last_gain = last_level_gain = time.monotonic()  # any gain; a gain on this level
         matrix, row_lower, row_upper = self.backend.rows()
         activity = matrix @ best.astype(np.float64)
         running: dict[Future[CpSatResult], _Part] = {}
@@ -150,6 +157,12 @@ class NeighbourhoodSearch:
                     or stopped()
                     or (bound is not None and objective.value(best) == bound)
                     or (patience is not None and time.monotonic() - last_gain > patience)
+                    or (
+                        near_patience is not None
+                        and bound is not None
+                        and _near(objective.value(best), bound)
+                        and time.monotonic() - last_level_gain > near_patience
+                    )
                 )
                 while not done_searching and len(running) < parallel:
                     part = self._part(best, lp_used, pair_cost)
@@ -188,8 +201,10 @@ class NeighbourhoodSearch:
                         improved = candidate[0] < key[0]
                         (best, activity), key = applied, candidate
                         last_gain = time.monotonic()
-                        if improved and report is not None:
-                            report(objective.value(best))
+                        if improved:
+                            last_level_gain = last_gain
+                            if report is not None:
+                                report(objective.value(best))
         return best
 
     def _applied(
@@ -377,6 +392,11 @@ class _Part:
     kind: int
     free: IntArray
     limit: float = PART_SECONDS
+
+
+def _near(value: float, bound: float) -> bool:
+    """True when `value` is within NEAR_BOUND_GAP of `bound`, relative to the bound."""
+    return abs(value - bound) <= NEAR_BOUND_GAP * max(abs(bound), 1.0)
 
 
 def tie_broken(

@@ -472,6 +472,7 @@ class LexicographicSolver:
                 later=later,
                 stopped=self._stopped.is_set,
                 patience=None if last else max(PATIENCE_SECONDS, PATIENCE_SHARE * budget),
+                near_patience=None if last else PATIENCE_SECONDS,
                 report=lambda value: self._report(level.name, value, bound),
             )
             if bound is not None and objective.value(best) == bound:

@@ -220,6 +220,35 @@ def test_a_search_that_finds_nothing_better_gives_up_after_its_patience(
     assert time.monotonic() - began < 5
 
 
+@pytest.mark.parametrize(("gap", "ends_early"), [(0.0005, True), (0.5, False)])
+def test_a_search_near_its_bound_gives_up_after_its_near_patience(
+    monkeypatch: pytest.MonkeyPatch, gap: float, ends_early: bool
+):
+    # One student placed at the only ward: one placement, nothing can improve. Within
+    # 0.1% of the bound (1.0005) the search ends after its near patience (0.2 s); far
+    # from it (1.5) it searches to its 2 s deadline.
+    monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", 0)
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    start = built.complete(np.ones(built.pairs.num_pairs, dtype=np.int64))
+    objective = built.levels[0].objective  # placements
+    value = objective.value(start)
+    assert value == 1
+    began = time.monotonic()
+    search.improve(
+        objective,
+        start,
+        None,
+        value * (1 + gap),
+        began + 2,
+        stopped=lambda: False,
+        near_patience=0.2,
+    )
+    assert (time.monotonic() - began < 1.5) == ends_early
+
+
 def test_finish_by_leaves_time_for_checking_and_writing():
     # 60 s from t=100 for 10,000 rows: 1 s plus 0.6 ms per row (6 s) kept for the finish.
     assert run_module.finish_by(100.0, 60.0, 10_000) == pytest.approx(153.0)
