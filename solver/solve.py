@@ -534,25 +534,30 @@ class LexicographicSolver:
         cores until it does; an LP still running at the deadline is interrupted.
         On a national program the first LP takes minutes, on a regional one seconds.
         """
-        built, search = stage.built, stage.search
+        built = stage.built
         started_early = stage.lp is not None and built.levels[stage.first] is level
+
+        def search(start: IntArray, stopped: Callable[[], bool], threads: int | None) -> IntArray:
+            # without the level's own LP: guided by the previous level's, no bound yet
+            return stage.search.improve(
+                level.objective,
+                start,
+                stage.last_lp_x,
+                None,
+                deadline,
+                later=later,
+                stopped=stopped,
+                report=lambda value: self._report(level.name, value, None),
+                threads=threads,
+            )
+
         if (
             not started_early
             and best is not None
             and _lp_seconds(built, level) > LP_SHARE * (deadline - time.monotonic())
         ):
             # It would not finish in time: every core searches instead (a national program).
-            best = search.improve(
-                level.objective,
-                best,
-                stage.last_lp_x,
-                None,
-                deadline,
-                later=later,
-                stopped=self._stopped.is_set,
-                report=lambda value: self._report(level.name, value, None),
-            )
-            return LpResult("SKIPPED", None, None, 0.0), best
+            return LpResult("SKIPPED", None, None, 0.0), search(best, self._stopped.is_set, None)
         if started_early and stage.lp is not None:
             future, stage.lp = stage.lp, None  # started before the stage
         else:
@@ -566,16 +571,10 @@ class LexicographicSolver:
         head_start = min(LP_HEAD_START, 0.1 * (deadline - time.monotonic()))
         done, _ = wait([future], timeout=head_start)
         if not done and best is not None:
-            best = search.improve(
-                level.objective,
+            best = search(
                 best,
-                stage.last_lp_x,
-                None,
-                deadline,
-                later=later,
-                stopped=lambda: self._stopped.is_set() or future.done(),
-                report=lambda value: self._report(level.name, value, None),
-                threads=max(1, self.options.num_workers - 1),
+                lambda: self._stopped.is_set() or future.done(),
+                max(1, self.options.num_workers - 1),  # the LP has the other core
             )
         if not future.done() and self._interrupt_lp is not None:
             self._interrupt_lp()  # out of time (or stopped): the search's best stands

@@ -22,7 +22,7 @@ from solver.cpsat import CpSatBackend
 from solver.lp import solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
-from solver.program import INFINITY, IntegerProgram, Objective
+from solver.program import INFINITY, IntArray, IntegerProgram, Objective
 from tests import factory as f
 
 
@@ -196,17 +196,22 @@ def test_the_lp_vertex_is_made_whole_around_its_fractional_part():
     assert search.around_lp(placements, whole, lp.x, 2, time_limit=5) is None
 
 
+def _one_student_at_its_first_wish() -> tuple[PlacementModel, NeighbourhoodSearch, IntArray]:
+    """One student with one wish, placed at it, the only ward: nothing can improve."""
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    return built, search, built.complete(np.ones(built.pairs.num_pairs, dtype=np.int64))
+
+
 def test_a_search_that_finds_nothing_better_gives_up_after_its_patience(
     monkeypatch: pytest.MonkeyPatch,
 ):
     # One student already at its first wish, the only ward: nothing can improve, so
     # with a patience of 0.5 s the search ends long before its 20 s deadline.
     monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", 0)
-    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
-    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
-    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
-    search = NeighbourhoodSearch(built, backend, seed=0)
-    start = built.complete(np.ones(built.pairs.num_pairs, dtype=np.int64))
+    built, search, start = _one_student_at_its_first_wish()
     began = time.monotonic()
     search.improve(
         built.levels[2].objective,
@@ -228,11 +233,7 @@ def test_a_search_near_its_bound_gives_up_after_its_near_patience(
     # 0.1% of the bound (1.0005) the search ends after its near patience (0.2 s); far
     # from it (1.5) it searches to its 2 s deadline.
     monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", 0)
-    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
-    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
-    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
-    search = NeighbourhoodSearch(built, backend, seed=0)
-    start = built.complete(np.ones(built.pairs.num_pairs, dtype=np.int64))
+    built, search, start = _one_student_at_its_first_wish()
     objective = built.levels[0].objective  # placements
     value = objective.value(start)
     assert value == 1
