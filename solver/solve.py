@@ -732,10 +732,3 @@ def _hold(built: PlacementModel, level: Level, reached: float) -> None:
 
 def _not_solved(level: Level) -> LevelResult:
     return LevelResult(name=level.name, sense=level.sense, status="NOT_SOLVED")
-
-
-def solve_placements(
-    instance: Instance, options: Options | None = None, *, progress: ProgressFn | None = None
-) -> SolveResult:
-    """Solve levels 1-3 for `instance`; placements only (see `solver.solve` for a full run)."""
-    return LexicographicSolver(instance, options or Options(), progress=progress).solve()
