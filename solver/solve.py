@@ -89,13 +89,13 @@ class Stage:
 
 @dataclass
 class Upcoming:
-    """The cohort model and its wish LP, started while the class model's last level runs.
+    """The cohort model and its wish LP, built and started in the background while the
+    class model's last level runs.
 
     The LP holds that level at its LP bound (`held`); if the level ends there, the
     LP's value is a true bound of the wish level, else it only guides the search."""
 
-    cohorts: PlacementModel
-    wishes: WishRelaxation
+    built: Future[tuple[PlacementModel, WishRelaxation]]
     lp: Future[LpResult]
     held: tuple[str, float]
 
@@ -283,15 +283,22 @@ class LexicographicSolver:
         )
         upcoming = stage.upcoming
         guide = None
-        if upcoming is not None and upcoming.lp.done() and upcoming.wishes.places is not None:
-            guide = upcoming.wishes.places  # the wish LP's places, where they are known
+        if upcoming is not None and upcoming.lp.done():
+            guide = upcoming.built.result()[1].places  # the wish LP's places, if it found them
+
+        def stopped() -> bool:
+            # A wish LP that ends meanwhile gives the wish level more than this estimate
+            # can: its vertex, made whole, is often optimal (see `_solve_level`).
+            lp_ended = upcoming is not None and guide is None and upcoming.lp.done()
+            return self._stopped.is_set() or lp_ended
+
         return stage.search.improve(
             estimate,
             best,
             guide,
             None,
             time.monotonic() + seconds,
-            stopped=self._stopped.is_set,
+            stopped=stopped,
             patience=max(PATIENCE_SECONDS, PATIENCE_SHARE * seconds),
             threads=max(1, self.options.num_workers - 1),  # the wish LP has the other core
         )
@@ -310,13 +317,16 @@ class LexicographicSolver:
         """
         names = self._level_names()
         upcoming = classes.upcoming
-        built = upcoming.cohorts if upcoming is not None else self._cohort_model(names)
+        if upcoming is not None:
+            built, wishes = upcoming.built.result()
+        else:
+            built = self._cohort_model(names)
         stage = self._stage(built, len(classes.built.levels))
         for level, reached in zip(built.levels, done, strict=False):
             if reached.value is not None:
                 _hold(built, level, reached.value)
         if upcoming is not None:
-            stage.wishes, stage.lp = upcoming.wishes, upcoming.lp
+            stage.wishes, stage.lp = wishes, upcoming.lp
             name, held = upcoming.held
             stage.lp_is_bound = any(r.name == name and r.value == held for r in done)
         elif (
@@ -335,11 +345,13 @@ class LexicographicSolver:
         return stage
 
     def _prepare_wishes(self, stage: Stage, level: Level, bound: float) -> None:
-        """Build the cohort model now and start the wish LP, `level` held at its bound.
+        """Build the cohort model and start the wish LP in the background, `level` held at
+        its bound.
 
         The wish level's LP is the slowest of the run (about 17 s on regional); started
         here, beside the class model's last level, it is done when the wish level starts.
-        Only where the LP is predicted to fit in the time left.
+        Only where the LP is predicted to fit in the time left. Building takes 1.7 s on
+        regional, which the level's search keeps.
         """
         names = self._level_names()
         following = len(stage.built.levels)
@@ -351,24 +363,32 @@ class LexicographicSolver:
             or _wish_lp_seconds(stage.built) > WISH_LP_SHARE * self._time_left()
         ):
             return
-        cohorts = self._cohort_model(names)
-        wishes = WishRelaxation(stage.built, cohorts)
-        objective = level.objective
-        wishes.program.add_row(
-            LEVEL_ROW,
-            level.name,
-            objective.columns,
-            objective.coefficients,
-            lower=bound if level.sense == "max" else -INFINITY,
-            upper=bound if level.sense == "min" else INFINITY,
-        )
-        future = self._pool.submit(
-            wishes.solve,
-            names[following],
-            time_limit=max(self._time_left(), 0.05),
-            register=self._on_lp_start,
-        )
-        stage.upcoming = Upcoming(cohorts, wishes, future, (level.name, bound))
+        classes, objective, ends = stage.built, level.objective, self._ends
+
+        def build() -> tuple[PlacementModel, WishRelaxation]:
+            # Rows the class model gains meanwhile (its level held at what it reaches, never
+            # below `bound`) are no tighter than the row below, so they change nothing here.
+            cohorts = self._cohort_model(names)
+            wishes = WishRelaxation(classes, cohorts)
+            wishes.program.add_row(
+                LEVEL_ROW,
+                level.name,
+                objective.columns,
+                objective.coefficients,
+                lower=bound if level.sense == "max" else -INFINITY,
+                upper=bound if level.sense == "min" else INFINITY,
+            )
+            log.debug("%.1f s: cohort model built", self._elapsed())
+            return cohorts, wishes
+
+        def solve() -> LpResult:
+            wishes = built.result()[1]
+            limit = max(ends - time.monotonic(), 0.05)
+            return wishes.solve(names[following], time_limit=limit, register=self._on_lp_start)
+
+        built = self._pool.submit(build)
+        lp = self._pool.submit(solve)  # the pool's one thread takes them in turn
+        stage.upcoming = Upcoming(built, lp, (level.name, bound))
         log.debug("%.1f s: wish LP started, %s held at %g", self._elapsed(), level.name, bound)
 
     def _split(self, classes: Stage, stage: Stage, best: IntArray | None) -> IntArray | None:
@@ -441,20 +461,36 @@ class LexicographicSolver:
             rounded = round_and_fill(
                 built.program, built.pairs.num_pairs, lp.x, objective, built.complete
             )
+            log.debug(
+                "%.1f s: %s LP rounded to %s",
+                self._elapsed(),
+                level.name,
+                None if rounded is None else objective.value(rounded),
+            )
             if rounded is not None and (
                 best is None
                 or _better(objective.value(rounded), objective.value(best), level.sense)
             ):
                 best = rounded
-            if rounded is not None and best is not None and objective.value(best) != bound:
-                # The LP's floor breaks no row (no earlier level holds it down): make the
-                # vertex whole around its fractional part, for this level alone.
+            if best is not None and objective.value(best) != bound:
+                # Make the vertex whole around its fractional part, for this level alone
+                # (also where rounding failed: the part may restore what an earlier
+                # level holds, e.g. the placements the floor lost).
                 whole = stage.search.around_lp(
                     objective,
                     best,
                     lp.x,
                     bound,
-                    min(AROUND_LP_SHARE * (deadline - time.monotonic()), AROUND_LP_SECONDS),
+                    min(
+                        AROUND_LP_SHARE * (deadline - time.monotonic()),
+                        AROUND_LP_SECONDS if rounded is not None else AROUND_UNROUNDED_SECONDS,
+                    ),
+                )
+                log.debug(
+                    "%.1f s: %s around the LP: %s",
+                    self._elapsed(),
+                    level.name,
+                    None if whole is None else objective.value(whole),
                 )
                 if whole is not None:
                     best = whole
@@ -656,6 +692,10 @@ tenth of the level's time); most regional LPs are done by then."""
 AROUND_LP_SHARE = 0.3
 AROUND_LP_SECONDS = 10.0
 """Time for making the LP's vertex whole in one part: a share of the level's, at most this."""
+
+AROUND_UNROUNDED_SECONDS = 1.0
+"""At most this long where rounding the vertex broke a row an earlier level holds: such a
+part is either quickly restored (0.1 s on `hard`) or too tight to solve in time."""
 
 GUIDE = "GUIDE"
 """Status of an LP solution that guides the search but bounds nothing (see `Upcoming`)."""

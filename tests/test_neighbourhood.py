@@ -196,6 +196,26 @@ def test_the_lp_vertex_is_made_whole_around_its_fractional_part():
     assert search.around_lp(placements, whole, lp.x, 2, time_limit=5) is None
 
 
+def test_around_the_lp_restores_a_held_row_its_floor_breaks():
+    # Placements held at 2 (a row, as after level 1). A fractional solution that gives
+    # every pair a half rounds down to no placement at all, which breaks that row; the
+    # part frees every student it splits, and CP-SAT places two of them again.
+    inst = _half_student_instance()
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=1))
+    placements = built.levels[0].objective
+    built.program.add_row(
+        "level", "placements", placements.columns, placements.coefficients, lower=2
+    )
+    halves = np.full(built.program.num_columns, 0.5)
+    assert built.program.violations(built.complete(np.zeros(built.pairs.num_pairs, np.int64)))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    whole = search.around_lp(placements, None, halves, 2, time_limit=5)
+    assert whole is not None
+    assert placements.value(whole) == 2
+    assert not built.program.violations(whole)
+
+
 def _one_student_at_its_first_wish() -> tuple[PlacementModel, NeighbourhoodSearch, IntArray]:
     """One student with one wish, placed at it, the only ward: nothing can improve."""
     inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
