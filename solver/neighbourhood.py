@@ -352,8 +352,14 @@ class NeighbourhoodSearch:
         chosen = np.zeros(self.num_wards, dtype=bool)
         for cohort in self.rng.permutation(candidates).tolist():
             span = slice(self.cohort_starts[cohort], self.cohort_starts[cohort + 1])
-            wanted = improving[span] | used[span]
-            chosen[self.pair_ward[span][wanted]] = True
+            chosen[self.pair_ward[span][used[span]]] = True
+            # A student with many better wards would make the part too big (measured on
+            # regional: parts of one or two wards timing out): a random few of them.
+            better = self.pair_ward[span][improving[span]]
+            room = max(1, target - int(chosen.sum()))
+            if len(better) > room:
+                better = self.rng.choice(better, size=room, replace=False)
+            chosen[better] = True
             if chosen.sum() >= target:
                 break
         return chosen

@@ -285,3 +285,23 @@ def test_a_deadline_already_past_still_gives_the_solve_its_minimum():
     assert allocation.num_placed == 1
     assert allocation.run is not None
     assert allocation.run.status == "OPTIMAL"
+
+
+def test_an_improving_part_takes_a_few_of_a_students_better_wards_not_all():
+    # One student wishes W1-W5 and sits at W6, at none of them: all five would be
+    # better. A part of one ward takes W6, where the student is, and one of the five
+    # (all of them made parts too big to solve in time on regional).
+    wards = [f.ward(f"W{k}") for k in range(1, 7)]
+    inst = f.instance(
+        wards=wards, students=[f.student("a", prefs=tuple(f"W{k}" for k in range(1, 6)))]
+    )
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    pairs = built.pairs
+    at_w6 = np.array([pairs.ward_ids[w] == "W6" for w in pairs.ward.tolist()])
+    start = built.complete(at_w6.astype(np.int64))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    cost = pairs.cost.astype(np.float64)
+    chosen = search._choose_improving(1 / 6, cost, start)
+    names = [pairs.ward_ids[w] for w in np.flatnonzero(chosen)]
+    assert len(names) == 2 and "W6" in names
