@@ -263,6 +263,11 @@ def _verdict(
             off = _off_path(project, ref, k)
             ok = gap is not None and gap <= allowed + 1e-12 and not off
             why = " (earlier levels not at their best bound)" if off else ""
+            own = project["bounds"].get(level)
+            if off and own is not None:  # its LP given its own earlier levels: same question
+                own_gap = _gap(level, project["values"].get(level), own)
+                if own_gap is not None:
+                    why += f"; {own_gap:.2%} from its own bound, given its own earlier levels"
             notes.append(
                 f"- {level} within {allowed:.0%} of the best bound: gap "
                 f"{'-' if gap is None else f'{gap:.2%}'}{why}: {'met' if ok else 'NOT met'}"
