@@ -7,7 +7,9 @@ independent checker verify the result.
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import Future
 
 import numpy as np
 import pytest
@@ -19,10 +21,12 @@ from placement.options import Options
 from solver import neighbourhood
 from solver import run as run_module
 from solver.cpsat import CpSatBackend
-from solver.lp import solve_lp
+from solver.lp import LpResult, solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
 from solver.program import INFINITY, IntArray, IntegerProgram, Objective
+from solver.solve import LexicographicSolver, Upcoming
+from solver.wishes import WishRelaxation
 from tests import factory as f
 
 
@@ -305,3 +309,26 @@ def test_an_improving_part_takes_a_few_of_a_students_better_wards_not_all():
     chosen = search._choose_improving(1 / 6, cost, start)
     names = [pairs.ward_ids[w] for w in np.flatnonzero(chosen)]
     assert len(names) == 2 and "W6" in names
+
+
+def test_steering_towards_wishes_ends_when_the_wish_lp_lands(monkeypatch: pytest.MonkeyPatch):
+    # One student at its first wish, the only ward: the steering can find nothing
+    # better, so alone it would search until its 5 s patience. A wish LP that lands
+    # after 0.3 s ends it: the wish level gets the time instead.
+    monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", 0)
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    options = Options(time_limit=30, workers=1, max_levels=3)
+    solver = LexicographicSolver(inst, options)
+    stage = solver._first_stage()
+    assert stage.built.classes and stage.estimate is not None
+    best = stage.built.complete(np.ones(stage.built.pairs.num_pairs, dtype=np.int64))
+    built: Future[tuple[PlacementModel, WishRelaxation]] = Future()
+    built.set_result(
+        (stage.built, WishRelaxation(stage.built, solver._cohort_model(["wish_cost"])))
+    )
+    lp: Future[LpResult] = Future()
+    stage.upcoming = Upcoming(built, lp, ("shortfall", 0.0))
+    threading.Timer(0.3, lp.set_result, [LpResult("OPTIMAL", 0.0, None, 0.3)]).start()
+    began = time.monotonic()
+    solver._towards_wishes(stage, stage.estimate, best, seconds=20)
+    assert time.monotonic() - began < 3
