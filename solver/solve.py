@@ -367,7 +367,7 @@ class LexicographicSolver:
 
         def build() -> tuple[PlacementModel, WishRelaxation]:
             # Rows the class model gains meanwhile (its level held at what it reaches, never
-            # below `bound`) are no tighter than the row below, so they change nothing here.
+            # better than `bound`) are no tighter than the row below: they change nothing.
             cohorts = self._cohort_model(names)
             wishes = WishRelaxation(classes, cohorts)
             wishes.program.add_row(
