@@ -332,3 +332,25 @@ def test_steering_towards_wishes_ends_when_the_wish_lp_lands(monkeypatch: pytest
     began = time.monotonic()
     solver._towards_wishes(stage, stage.estimate, best, seconds=20)
     assert time.monotonic() - began < 3
+
+
+def test_a_kind_of_part_that_finds_nothing_is_drawn_less_but_still_drawn():
+    # Four kinds. After one failed narrow part and one successful part of each other
+    # kind, narrow's success rate is 0 and the others' equal: narrow keeps its floor,
+    # MIN_SHARE (10%) of the draws, and the three others share the remaining 90%
+    # (30% each). Before any part is tried every kind is drawn alike (25%).
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    draws = 4000
+
+    def shares() -> list[float]:
+        kinds = [search._choose_kind() for _ in range(draws)]
+        return [kinds.count(kind) / draws for kind in range(4)]
+
+    assert shares() == pytest.approx([0.25] * 4, abs=0.03)
+    search._reward(neighbourhood.NARROW, improved=False, seconds=0.2)
+    for kind in (neighbourhood.BY_SITE, neighbourhood.RANDOM, neighbourhood.IMPROVING):
+        search._reward(kind, improved=True, seconds=0.2)
+    assert shares() == pytest.approx([0.1, 0.3, 0.3, 0.3], abs=0.03)
