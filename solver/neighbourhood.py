@@ -45,7 +45,7 @@ PART_SECONDS = 0.3
 A part that runs out of time still returns the better solution it found, if any.
 Measured against 1 s (two cores): the national wish cost ends 17-21% lower
 (41,820 and 40,020 against 50,584), and on regional the wish level gets down
-faster (4,760-4,790 after 20 s from the same start, against 4,860-4,930)
+faster (4,750-4,850 after 20 s from the same start, against 4,860-4,930)
 and ends where it did."""
 
 NEAR_BOUND_GAP = 0.001
