@@ -169,8 +169,13 @@ def groups_level(
     link_keys: list[object] = []
     link_rows: list[tuple[IntArray, IntArray]] = []
     cover_rows: list[tuple[IntArray, IntArray]] = []
-    plans: list[tuple[int, IntArray, list[IntArray]]] = []
-    for split_column, (key, cohort_indices) in zip(split, groups.items(), strict=True):
+    # every together column, its group's position, and its members' pairs (flat, by column)
+    together_columns: list[IntArray] = []
+    together_group: list[int] = []
+    member_pairs_flat: list[IntArray] = []
+    for position, (split_column, (key, cohort_indices)) in enumerate(
+        zip(split, groups.items(), strict=True)
+    ):
         member_pairs = [pairs.of_cohort(pairs.cohorts[i]) for i in cohort_indices]
         common = np.array(
             sorted(set.intersection(*(set(pairs.ward[m].tolist()) for m in member_pairs))),
@@ -181,19 +186,19 @@ def groups_level(
             np.zeros(len(common), dtype=np.int64),
             np.ones(len(common), dtype=np.int64),
         )
-        at_ward: list[IntArray] = []
+        together_columns.append(together)
+        together_group.extend([position] * len(together))
         for ward, column in zip(common.tolist(), together.tolist(), strict=True):
             members_here = np.array(
                 [int(m[pairs.ward[m] == ward][0]) for m in member_pairs], dtype=np.int64
             )
-            at_ward.append(members_here)
+            member_pairs_flat.append(members_here)
             for pair in members_here.tolist():
                 link_keys.append((key, pairs.ward_ids[ward]))
                 link_rows.append((np.array([pair, column]), np.array([1, -1])))
         cover_rows.append(
             (np.append(together, split_column), np.ones(len(together) + 1, dtype=np.int64))
         )
-        plans.append((int(split_column), together, at_ward))
     program.add_rows(
         GROUP_LINK, link_keys, link_rows, [0] * len(link_rows), [INFINITY] * len(link_rows)
     )
@@ -201,11 +206,19 @@ def groups_level(
         GROUP_SPLIT, list(groups), cover_rows, [1] * len(cover_rows), [INFINITY] * len(cover_rows)
     )
 
+    all_together = np.concatenate(together_columns) if together_columns else split[:0]
+    group_of = np.array(together_group, dtype=np.int64)
+    members = np.concatenate(member_pairs_flat) if member_pairs_flat else split[:0]
+    starts = np.cumsum([0] + [len(m) for m in member_pairs_flat[:-1]]).astype(np.int64)
+
     def complete(x: IntArray) -> IntArray:
-        for split_column, together, at_ward in plans:
-            kept = np.array([int(x[m].min() >= 1) for m in at_ward], dtype=np.int64)
-            x[together] = kept
-            x[split_column] = int(kept.sum() == 0)
+        # together = 1 where every member is at that ward; split = 1 where no ward has all
+        kept = np.zeros(0, dtype=np.int64)
+        if len(all_together):
+            kept = (np.minimum.reduceat(x[members], starts) >= 1).astype(np.int64)
+            x[all_together] = kept
+        any_kept = np.bincount(group_of, weights=kept, minlength=len(split)) > 0
+        x[split] = (~any_kept).astype(np.int64)
         return x
 
     objective = Objective("groups_split", "min", split, np.ones(len(split), dtype=np.int64))

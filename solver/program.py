@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -51,11 +52,24 @@ class RowBlock:
     def num_rows(self) -> int:
         return len(self.keys)
 
+    _matrix: scipy.sparse.csr_matrix | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def activity(self, x: IntArray | FloatArray) -> FloatArray:
-        """Each row's value `a.x` at a full column vector."""
-        rows = np.repeat(np.arange(self.num_rows), np.diff(self.indptr))
-        weights = (self.data * x[self.indices]).astype(np.float64)
-        return np.bincount(rows, weights=weights, minlength=self.num_rows).astype(np.float64)
+        """Each row's value `a.x` at a full column vector.
+
+        The block's sparse matrix is built once: the search asks for the supervisor
+        rows' activity at every accepted part (on national, 0.18 s each without it).
+        """
+        if self._matrix is None:  # a block never changes once added
+            width = int(self.indices.max()) + 1 if len(self.indices) else 0
+            self._matrix = scipy.sparse.csr_matrix(
+                (self.data.astype(np.float64), self.indices, self.indptr),
+                shape=(self.num_rows, width),
+            )
+        values = np.asarray(x[: self._matrix.shape[1]], dtype=np.float64)
+        return np.asarray(self._matrix @ values, dtype=np.float64)
 
 
 @dataclass

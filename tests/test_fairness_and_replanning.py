@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from placement.allocation import Allocation, Placement
 from placement.changes import diff
 from placement.check import check, evaluate
 from placement.options import Options
 from solver import solve
+from solver.model import PlacementModel
 from tests import factory as f
 
 FAST = Options(time_limit=10, workers=1)
@@ -84,6 +87,33 @@ def test_group_is_split_only_when_capacity_forces_it():
     allocation = solve(inst, FAST)
     assert allocation.num_placed == 2
     assert evaluate(inst, allocation, FAST)["groups_split"] == 1
+
+
+def test_completing_a_solution_marks_a_group_split_unless_all_are_at_one_ward():
+    # Group g = {a, b}, group h = {c, d}; W1 and W2 have room for all. The helper columns
+    # follow the placements: a, b at W1 -> g together; c at W1, d at W2 -> h split;
+    # then c also at W2 -> h together at W2.
+    inst = f.instance(
+        students=[f.student(s, group_id=g) for s, g in zip("abcd", "gghh", strict=True)],
+        wards=[f.ward("W1"), f.ward("W2")],
+        sups=[f.supervisors("W1", count=4), f.supervisors("W2", count=4)],
+    )
+    built = PlacementModel(inst, FAST.merged(max_levels=0))
+    groups = next(level for level in built.levels if level.name == "groups_split")
+
+    def split_after(wards: dict[str, str]) -> float:
+        counts = np.zeros(built.pairs.num_pairs, dtype=np.int64)
+        for cohort in built.cohorts:
+            pair = built.pairs.pair(cohort, wards[cohort.needs[0].student_id])
+            assert pair is not None
+            counts[pair] = 1
+        x = built.complete(counts)
+        assert not built.program.violations(x)
+        return groups.objective.value(x)
+
+    assert split_after({"a": "W1", "b": "W1", "c": "W1", "d": "W2"}) == 1
+    assert split_after({"a": "W1", "b": "W1", "c": "W2", "d": "W2"}) == 0
+    assert split_after({"a": "W1", "b": "W2", "c": "W1", "d": "W2"}) == 2
 
 
 # ---- travel -------------------------------------------------------------------------------------
