@@ -7,6 +7,7 @@ independent checker verify the result.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from concurrent.futures import Future
@@ -25,7 +26,7 @@ from solver.lp import LpResult, solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
 from solver.program import INFINITY, IntArray, IntegerProgram, Objective
-from solver.solve import LexicographicSolver, Upcoming
+from solver.solve import LexicographicSolver, Stage, Upcoming
 from solver.wishes import WishRelaxation
 from tests import factory as f
 
@@ -332,6 +333,34 @@ def test_steering_towards_wishes_ends_when_the_wish_lp_lands(monkeypatch: pytest
     began = time.monotonic()
     solver._towards_wishes(stage, stage.estimate, best, seconds=20)
     assert time.monotonic() - began < 3
+
+
+@pytest.mark.parametrize(("lp_seconds", "steered"), [(0.0, True), (1e9, False)])
+def test_the_class_solution_is_steered_towards_wishes_only_while_the_wish_lp_runs(
+    monkeypatch: pytest.MonkeyPatch, lp_seconds: float, steered: bool
+):
+    # Two students, two wards, both wishing W1. A wish LP predicted to take no time
+    # starts beside the shortfall level, and the class solution is steered while it
+    # runs; one predicted to outlast the run is not started, and then nothing steers.
+    solve_module = importlib.import_module("solver.solve")
+    monkeypatch.setattr(solve_module, "_wish_lp_seconds", lambda classes: lp_seconds)
+    calls: list[float] = []
+    original = LexicographicSolver._towards_wishes
+
+    def towards(
+        self: LexicographicSolver, stage: Stage, estimate: Objective, best: IntArray, seconds: float
+    ) -> IntArray:
+        calls.append(seconds)
+        return original(self, stage, estimate, best, seconds)
+
+    monkeypatch.setattr(LexicographicSolver, "_towards_wishes", towards)
+    inst = f.instance(
+        students=[f.student("a", prefs=("W1",)), f.student("b", prefs=("W1",))],
+        wards=[f.ward("W1"), f.ward("W2")],
+    )
+    result = LexicographicSolver(inst, Options(time_limit=10, workers=1, max_levels=3)).solve()
+    assert result.status == "OPTIMAL"
+    assert bool(calls) is steered
 
 
 def test_a_kind_of_part_that_finds_nothing_is_drawn_less_but_still_drawn():
