@@ -91,8 +91,8 @@ def test_group_is_split_only_when_capacity_forces_it():
 
 def test_completing_a_solution_marks_a_group_split_unless_all_are_at_one_ward():
     # Group g = {a, b}, group h = {c, d}; W1 and W2 have room for all. The helper columns
-    # follow the placements: a, b at W1 -> g together; c at W1, d at W2 -> h split;
-    # then c also at W2 -> h together at W2.
+    # follow the placements: a, b at W1 -> g together; c at W1, d at W2 -> h split (1);
+    # c also at W2 -> h together at W2 (0); a, b apart and c, d apart -> both split (2).
     inst = f.instance(
         students=[f.student(s, group_id=g) for s, g in zip("abcd", "gghh", strict=True)],
         wards=[f.ward("W1"), f.ward("W2")],
