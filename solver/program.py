@@ -47,14 +47,13 @@ class RowBlock:
     data: IntArray
     lower: FloatArray
     upper: FloatArray
+    _matrix: scipy.sparse.csr_matrix | None = field(
+        default=None, init=False, repr=False, compare=False
+    )  # built by `activity` on first use
 
     @property
     def num_rows(self) -> int:
         return len(self.keys)
-
-    _matrix: scipy.sparse.csr_matrix | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
 
     def activity(self, x: IntArray | FloatArray) -> FloatArray:
         """Each row's value `a.x` at a full column vector.
