@@ -371,8 +371,15 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def run_scenario(scenario: str, seed: int, time_limit: float, peers: list[str]) -> str:
-    """Generate, write and run one scenario; write and return its markdown table."""
+def run_scenario(
+    scenario: str,
+    seed: int,
+    time_limit: float,
+    peers: list[str],
+    results_dir: Path = HERE / "results",
+) -> str:
+    """Generate, write and run one scenario; write its markdown table to `results_dir`
+    and return it."""
     work = HERE / "work"
     work.mkdir(exist_ok=True)
     started = time.monotonic()
@@ -406,8 +413,8 @@ def run_scenario(scenario: str, seed: int, time_limit: float, peers: list[str]) 
             flush=True,
         )
     text = markdown(scenario, info, results)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / f"{scenario}.md").write_text(text, encoding="utf-8")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"{scenario}.md").write_text(text, encoding="utf-8")
     return text
 
 
@@ -420,6 +427,12 @@ def main() -> None:
         "--time-limit", type=float, default=None, help="seconds per peer (default per scenario)"
     )
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated peer names")
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=HERE / "results",
+        help="where the tables go (default bench/results, the committed ones)",
+    )
     args = parser.parse_args()
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     unknown = [p for p in peers if p not in PEERS]
@@ -428,7 +441,7 @@ def main() -> None:
     scenarios = list(MAIN_SCENARIOS) if args.scenario == "all" else [args.scenario]
     for scenario in scenarios:
         limit = args.time_limit or DEFAULT_LIMITS.get(scenario, 60.0)
-        print(run_scenario(scenario, args.seed, limit, peers), flush=True)
+        print(run_scenario(scenario, args.seed, limit, peers, args.results_dir), flush=True)
 
 
 if __name__ == "__main__":
