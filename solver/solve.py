@@ -515,6 +515,7 @@ class LexicographicSolver:
                 patience=None if last else _patience(budget),
                 near_patience=None if last else PATIENCE_SECONDS,
                 report=lambda value: self._report(level.name, value, bound),
+                own_lp=lp_x is not None and lp.status in ("OPTIMAL", GUIDE),
             )
             if bound is not None and objective.value(best) == bound:
                 return self._proven(level, bound, level_start), best

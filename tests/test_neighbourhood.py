@@ -364,10 +364,11 @@ def test_the_class_solution_is_steered_towards_wishes_only_while_the_wish_lp_run
 
 
 def test_a_kind_of_part_that_finds_nothing_is_drawn_less_but_still_drawn():
-    # Four kinds. After one failed narrow part and one successful part of each other
-    # kind, narrow's success rate is 0 and the others' equal: narrow keeps its floor,
-    # MIN_SHARE (10%) of the draws, and the three others share the remaining 90%
-    # (30% each). Before any part is tried every kind is drawn alike (25%).
+    # Four kinds (without the level's own LP there is no DISAGREEING). After one failed
+    # narrow part and one successful part of each other kind, narrow's success rate is 0
+    # and the others' equal: narrow keeps its floor, MIN_SHARE (10%) of the draws, and
+    # the three others share the remaining 90% (30% each). Before any part is tried
+    # every kind is drawn alike (25%).
     inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
     built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
     backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
@@ -375,7 +376,7 @@ def test_a_kind_of_part_that_finds_nothing_is_drawn_less_but_still_drawn():
     draws = 4000
 
     def shares() -> list[float]:
-        kinds = [search._choose_kind() for _ in range(draws)]
+        kinds = [search._choose_kind(4) for _ in range(draws)]
         return [kinds.count(kind) / draws for kind in range(4)]
 
     assert shares() == pytest.approx([0.25] * 4, abs=0.03)
@@ -383,3 +384,42 @@ def test_a_kind_of_part_that_finds_nothing_is_drawn_less_but_still_drawn():
     for kind in (neighbourhood.BY_SITE, neighbourhood.RANDOM, neighbourhood.IMPROVING):
         search._reward(kind, improved=True, seconds=0.2)
     assert shares() == pytest.approx([0.1, 0.3, 0.3, 0.3], abs=0.03)
+
+
+def test_a_disagreeing_part_takes_the_wards_where_a_student_is_and_where_the_lp_has_it():
+    # Student a is at W1, but the level's own LP has it at W2; b is at W3, as in the LP.
+    # The only student that disagrees is a, so the part is W1 and W2, never W3.
+    inst = f.instance(
+        students=[f.student("a", prefs=("W2",)), f.student("b", prefs=("W3",))],
+        wards=[f.ward("W1"), f.ward("W2"), f.ward("W3")],
+    )
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    pairs = built.pairs
+    ward_ids = list(pairs.ward_ids)
+    cohort_of = {c.needs[0].student_id: k for k, c in enumerate(built.cohorts)}
+
+    def pair(student: str, ward: str) -> int:
+        at = (pairs.cohort == cohort_of[student]) & (pairs.ward == ward_ids.index(ward))
+        return int(np.flatnonzero(at)[0])
+
+    best = np.zeros(built.program.num_columns, dtype=np.int64)
+    best[[pair("a", "W1"), pair("b", "W3")]] = 1
+    lp_rounded = np.zeros(pairs.num_pairs, dtype=np.int64)
+    lp_rounded[[pair("a", "W2"), pair("b", "W3")]] = 1
+    for _ in range(10):
+        chosen = search._choose_disagreeing(1.0, best, lp_rounded)
+        assert [ward_ids[w] for w in np.flatnonzero(chosen)] == ["W1", "W2"]
+
+
+def test_the_disagreeing_kind_is_drawn_only_with_the_levels_own_lp():
+    # With five kinds allowed each untried kind is drawn alike (20%); with four, the
+    # fifth (DISAGREEING) never.
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    with_lp = [search._choose_kind(5) for _ in range(2000)]
+    assert with_lp.count(neighbourhood.DISAGREEING) / 2000 == pytest.approx(0.2, abs=0.03)
+    assert neighbourhood.DISAGREEING not in [search._choose_kind(4) for _ in range(2000)]
