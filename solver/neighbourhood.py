@@ -102,6 +102,7 @@ class NeighbourhoodSearch:
         self.fraction = [0.25, 0.1, 0.1, 0.1, 0.1]  # as the kinds: NARROW, ..., DISAGREEING
         # per kind: improvements found per second of part time, lately (None: none tried yet)
         self.success: list[float | None] = [None] * len(self.fraction)
+        self.stalled = False  # whether the last `improve` ended on its patience
         self.cohort_starts = np.searchsorted(
             self.pair_cohort, np.arange(self.num_cohorts + 1)
         ).astype(np.int64)
@@ -168,6 +169,7 @@ class NeighbourhoodSearch:
                     return whole
             return best
         parallel = threads or self.parallel
+        self.stalled = False
         self.success = [None] * len(self.fraction)  # what pays differs from level to level
         last_gain = last_level_gain = time.monotonic()  # any gain; a gain on this level
         matrix, row_lower, row_upper = self.backend.rows()
@@ -175,17 +177,19 @@ class NeighbourhoodSearch:
         running: dict[Future[CpSatResult], _Part] = {}
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             while True:
+                self.stalled = (
+                    patience is not None and time.monotonic() - last_gain > patience
+                ) or (
+                    near_patience is not None
+                    and bound is not None
+                    and _near(objective.value(best), bound)
+                    and time.monotonic() - last_level_gain > near_patience
+                )
                 done_searching = (
-                    time.monotonic() >= deadline - 0.05
+                    self.stalled
+                    or time.monotonic() >= deadline - 0.05
                     or stopped()
                     or (bound is not None and objective.value(best) == bound)
-                    or (patience is not None and time.monotonic() - last_gain > patience)
-                    or (
-                        near_patience is not None
-                        and bound is not None
-                        and _near(objective.value(best), bound)
-                        and time.monotonic() - last_level_gain > near_patience
-                    )
                 )
                 while not done_searching and len(running) < parallel:
                     part = self._part(best, lp_used, pair_cost, lp_rounded)

@@ -504,21 +504,35 @@ class LexicographicSolver:
                         return self._proven(level, bound, level_start), best
         if best is not None and lp.status != "INFEASIBLE":
             small = built.program.num_columns <= FULL_SEARCH_COLUMNS
-            best = stage.search.improve(
-                objective,
-                best,
-                lp_x,
-                bound,
-                deadline - (FULL_SEARCH_SHARE * budget if small else 0.0),
-                later=later,
-                stopped=self._stopped.is_set,
-                patience=None if last else _patience(budget),
-                near_patience=None if last else PATIENCE_SECONDS,
-                report=lambda value: self._report(level.name, value, bound),
-                own_lp=lp_x is not None and lp.status in ("OPTIMAL", GUIDE),
-            )
-            if bound is not None and objective.value(best) == bound:
+
+            def search(start: IntArray, until: float) -> IntArray:
+                return stage.search.improve(
+                    objective,
+                    start,
+                    lp_x,
+                    bound,
+                    until,
+                    later=later,
+                    stopped=self._stopped.is_set,
+                    patience=None if last else _patience(budget),
+                    near_patience=None if last else PATIENCE_SECONDS,
+                    report=lambda value: self._report(level.name, value, bound),
+                    own_lp=lp_x is not None and lp.status in ("OPTIMAL", GUIDE),
+                )
+
+            searched_until = deadline - (FULL_SEARCH_SHARE * budget if small else 0.0)
+            best = search(best, searched_until)
+            value = objective.value(best)
+            if bound is not None and value == bound:
                 return self._proven(level, bound, level_start), best
+            if small and not _whole_search_pays(
+                first=level is built.levels[0], last=last, value=value, bound=bound
+            ):
+                # The search goes on if it was still finding something, else the level's
+                # time passes to the next level.
+                if not stage.search.stalled:
+                    best = search(best, deadline)
+                small = False
             if not small:
                 return self._unproven(level, objective.value(best), bound, level_start), best
         remaining = deadline - time.monotonic()
@@ -722,7 +736,17 @@ found 2 units (0.07%) in its last 96 s, gaps of 26 s and 59 s apart, while the w
 was still finding about 30 units a second at the deadline."""
 
 FULL_SEARCH_SHARE = 0.3
-"""The share of a level's time the whole-program search gets, where it runs."""
+"""The share of a level's time the whole-program search gets, where it runs.
+
+Before the last level it runs only for the first level, where the search ended
+one unit from the LP bound: there it can prove that the bound cannot be reached
+(regional seed 2: 3,482 placements under 3,483, proven in 10 s; `small`: 247 under
+248). Two or more units away it never did (regional seed 1: placements 3,427 under
+3,429, shortfall 276-278 under 267: 5-8 s of each level, nothing found), nor for a
+later level one unit away (seed 3: shortfall 598 under 597, 12 s); the wish level
+got those seconds: on seed 1, 3,749-3,883 instead of 4,204-4,309 (four runs and
+five); on seed 3, 3,378 instead of 3,403-3,443.
+"""
 
 
 LATE_LEVELS = frozenset({"repeats", "groups_split", "travel_km", "peak_load"})
@@ -756,6 +780,14 @@ def _wish_lp_seconds(classes: PlacementModel) -> float:
     pairs, growing with the square (national: 118,000 class pairs, far too long).
     """
     return 17.0 * (classes.pairs.num_pairs / 14_500) ** 2
+
+
+def _whole_search_pays(*, first: bool, last: bool, value: float, bound: float | None) -> bool:
+    """Whether CP-SAT on a whole small program is worth a level's last share of time.
+
+    The last level has no later level to give the time to; elsewhere, only a first
+    level one unit from its LP bound (see FULL_SEARCH_SHARE)."""
+    return last or bound is None or (first and abs(value - bound) <= 1)
 
 
 def _patience(seconds: float) -> float:

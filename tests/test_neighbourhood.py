@@ -26,7 +26,7 @@ from solver.lp import LpResult, solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
 from solver.program import INFINITY, IntArray, IntegerProgram, Objective
-from solver.solve import LexicographicSolver, Stage, Upcoming
+from solver.solve import LexicographicSolver, Stage, Upcoming, _whole_search_pays
 from solver.wishes import WishRelaxation
 from tests import factory as f
 
@@ -248,6 +248,19 @@ def test_a_search_that_finds_nothing_better_gives_up_after_its_patience(
         patience=0.5,
     )
     assert time.monotonic() - began < 5
+    assert search.stalled  # the level may hand its time on
+
+
+def test_a_search_that_ends_at_its_deadline_has_not_stalled(monkeypatch: pytest.MonkeyPatch):
+    # The same student, no patience: the search runs to its 0.5 s deadline, and says
+    # it did not end for want of progress (the level then keeps its remaining time).
+    monkeypatch.setattr(neighbourhood, "WHOLE_PROGRAM_COLUMNS", 0)
+    built, search, start = _one_student_at_its_first_wish()
+    search.stalled = True
+    began = time.monotonic()
+    search.improve(built.levels[2].objective, start, None, None, began + 0.5, stopped=lambda: False)
+    assert time.monotonic() - began >= 0.4
+    assert not search.stalled
 
 
 @pytest.mark.parametrize(("gap", "ends_early"), [(0.0005, True), (0.5, False)])
@@ -273,6 +286,23 @@ def test_a_search_near_its_bound_gives_up_after_its_near_patience(
         near_patience=0.2,
     )
     assert (time.monotonic() - began < 1.5) == ends_early
+    assert search.stalled == ends_early
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "value", "bound", "pays"),
+    [
+        (True, False, 247, 248, True),  # `small`: one under the LP bound, CP-SAT proves it
+        (True, False, 3427, 3429, False),  # two under: the proof never came in time
+        (False, False, 598, 597, False),  # a later level: its proofs never came in time
+        (False, True, 4700, 4600, True),  # the last level: no later level wants the time
+        (False, False, 10, None, True),  # no LP bound: the whole search may find one
+    ],
+)
+def test_the_whole_program_search_runs_before_the_last_level_only_where_a_proof_is_near(
+    first: bool, last: bool, value: float, bound: float | None, pays: bool
+):
+    assert _whole_search_pays(first=first, last=last, value=value, bound=bound) == pays
 
 
 def test_finish_by_leaves_time_for_checking_and_writing():
