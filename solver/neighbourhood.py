@@ -130,7 +130,7 @@ class NeighbourhoodSearch:
         any improvement (tie-breaks included), and with `near_patience` once the level
         is within NEAR_BOUND_GAP of its `bound` and has not itself improved for that
         long (the last few units of a national level can take minutes that the later
-        levels need more).
+        levels need more). Afterwards `stalled` says whether it ended on either patience.
 
         Parts are solved for this level first and the `later` levels as tie-breaks
         (weighted so that one unit of this level outweighs any change in the later
@@ -138,6 +138,7 @@ class NeighbourhoodSearch:
         solution of equal value. With `own_lp` (`lp_x` solves this level's own LP, not an
         earlier level's), parts are also drawn around the students it places elsewhere.
         """
+        self.stalled = False
         ranked = tie_broken(objective, later, self.built.program)
         key = _key(objective, ranked, best)
         lp_used = (
@@ -169,7 +170,6 @@ class NeighbourhoodSearch:
                     return whole
             return best
         parallel = threads or self.parallel
-        self.stalled = False
         self.success = [None] * len(self.fraction)  # what pays differs from level to level
         last_gain = last_level_gain = time.monotonic()  # any gain; a gain on this level
         matrix, row_lower, row_upper = self.backend.rows()
