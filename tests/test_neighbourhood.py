@@ -201,6 +201,27 @@ def test_the_lp_vertex_is_made_whole_around_its_fractional_part():
     assert search.around_lp(placements, whole, lp.x, 2, time_limit=5) is None
 
 
+def test_a_fractional_part_too_big_to_solve_is_left_to_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # The same half-student LP, but a cap of one column: its fractional part frees
+    # more than that, so no part is solved (CP-SAT would fail if it were called).
+    inst = _half_student_instance()
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=1))
+    placements = built.levels[0].objective
+    lp = solve_lp(built.program, placements, time_limit=5)
+    assert lp.x is not None and not lp.integral
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    monkeypatch.setattr(neighbourhood, "AROUND_LP_MAX_COLUMNS", 1)
+
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a part bigger than the cap was solved")
+
+    monkeypatch.setattr(backend, "solve_neighbourhood", no_solve)
+    assert search.around_lp(placements, None, lp.x, 2, time_limit=5) is None
+
+
 def test_around_the_lp_restores_a_held_row_its_floor_breaks():
     # Placements held at 2 (a row, as after level 1). A fractional solution that gives
     # every pair a half rounds down to no placement at all, which breaks that row; the
