@@ -525,15 +525,14 @@ class LexicographicSolver:
             value = objective.value(best)
             if bound is not None and value == bound:
                 return self._proven(level, bound, level_start), best
-            if small and not _whole_search_pays(
+            whole_search = small and _whole_search_pays(
                 first=level is built.levels[0], last=last, value=value, bound=bound
-            ):
-                # The search goes on if it was still finding something, else the level's
-                # time passes to the next level.
-                if not stage.search.stalled:
+            )
+            if not whole_search:
+                if small and not stage.search.stalled:
+                    # It stopped only to leave time for the whole search: it goes on. A
+                    # stalled one leaves the level's time to the next level.
                     best = search(best, deadline)
-                small = False
-            if not small:
                 return self._unproven(level, objective.value(best), bound, level_start), best
         remaining = deadline - time.monotonic()
         cp = backend.solve(
