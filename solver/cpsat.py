@@ -100,6 +100,7 @@ class CpSatBackend:
         bound: float | None = None,
         improving: bool = False,
         start_activity: FloatArray | None = None,
+        start_value: float | None = None,
     ) -> CpSatResult:
         """Optimise over the `free` columns only, every other column held at `start`.
 
@@ -110,7 +111,8 @@ class CpSatBackend:
         columns but must be on the held ones; the result is a full column vector.
         With `improving` (`start` feasible), only strictly better solutions are looked
         for: no hint to follow first, INFEASIBLE when there is none. `start_activity`
-        (every row's value at a feasible `start`) saves a product with the whole matrix.
+        (every row's value at a feasible `start`) saves a product with the whole matrix,
+        and `start_value` (the objective's value there) a product with the objective.
         """
         started = time.monotonic()
         matrix, row_lower, row_upper = self.rows()
@@ -132,13 +134,16 @@ class CpSatBackend:
         proto = model.proto
         for lo, hi in zip(lower[free].tolist(), upper[free].tolist(), strict=True):
             proto.variables.add().domain.extend([lo, hi])
-        indptr, indices = part.indptr.tolist(), part.indices.tolist()
-        data = part.data.astype(np.int64).tolist()
-        lows = np.where(np.isinf(row_lower), INT_MIN, np.ceil(row_lower - rest - 1e-9))
-        highs = np.where(np.isinf(row_upper), INT_MAX, np.floor(row_upper - rest + 1e-9))
-        row_lows = lows[rows].astype(np.int64).tolist()
-        row_highs = highs[rows].astype(np.int64).tolist()
-        for r, lo_r, hi_r in zip(rows.tolist(), row_lows, row_highs, strict=True):
+        used = part[rows]  # the rows the part has columns in, a few of the program's
+        indptr, indices = used.indptr.tolist(), used.indices.tolist()
+        data = used.data.astype(np.int64).tolist()
+        rest_used = rest[rows]
+        lows, highs = row_lower[rows], row_upper[rows]
+        lows = np.where(np.isinf(lows), INT_MIN, np.ceil(lows - rest_used - 1e-9))
+        highs = np.where(np.isinf(highs), INT_MAX, np.floor(highs - rest_used + 1e-9))
+        row_lows = lows.astype(np.int64).tolist()
+        row_highs = highs.astype(np.int64).tolist()
+        for r, (lo_r, hi_r) in enumerate(zip(row_lows, row_highs, strict=True)):
             linear = proto.constraints.add().linear
             a, b = indptr[r], indptr[r + 1]
             linear.vars.extend(indices[a:b])
@@ -148,7 +153,11 @@ class CpSatBackend:
         position[free] = np.arange(len(free))
         local = position[objective.columns]
         inside = local >= 0
-        offset = float(np.dot(objective.coefficients[~inside], held[objective.columns[~inside]]))
+        if start_value is None:
+            start_value = objective.value(start)
+        offset = start_value - float(
+            np.dot(objective.coefficients[inside], start[objective.columns[inside]])
+        )
         sign = -1 if objective.sense == "max" else 1
         proto.objective.vars.extend(local[inside].tolist())
         proto.objective.coeffs.extend((sign * objective.coefficients[inside]).tolist())

@@ -81,6 +81,9 @@ class IntegerProgram:
     blocks: list[RowBlock] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     _num_columns: int = 0
+    _bounds: tuple[int, IntArray, IntArray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )  # (column blocks, lower, upper) of the last `column_bounds`
 
     # ---- columns ---------------------------------------------------------------------------
     def add_columns(self, name: str, lower: IntArray, upper: IntArray) -> IntArray:
@@ -97,11 +100,14 @@ class IntegerProgram:
         return self._num_columns
 
     def column_bounds(self) -> tuple[IntArray, IntArray]:
-        """All columns' lower and upper bounds."""
-        if not self.lower:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        return np.concatenate(self.lower), np.concatenate(self.upper)
+        """All columns' lower and upper bounds (read-only: kept until columns are added;
+        a part of the neighbourhood search asks for them every time)."""
+        if self._bounds is None or self._bounds[0] != len(self.lower):
+            lower = np.concatenate(self.lower) if self.lower else np.zeros(0, dtype=np.int64)
+            upper = np.concatenate(self.upper) if self.upper else np.zeros(0, dtype=np.int64)
+            lower.flags.writeable = upper.flags.writeable = False
+            self._bounds = (len(self.lower), lower, upper)
+        return self._bounds[1], self._bounds[2]
 
     # ---- rows ------------------------------------------------------------------------------
     def add_rows(

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 from placement.allocation import Allocation, Unplaced
 from placement.check import check
@@ -474,3 +475,71 @@ def test_the_disagreeing_kind_is_drawn_only_with_the_levels_own_lp():
     with_lp = [search._choose_kind(5) for _ in range(2000)]
     assert with_lp.count(neighbourhood.DISAGREEING) / 2000 == pytest.approx(0.2, abs=0.03)
     assert neighbourhood.DISAGREEING not in [search._choose_kind(4) for _ in range(2000)]
+
+
+def _program_with_helpers() -> tuple[IntegerProgram, scipy.sparse.csc_matrix]:
+    """Pairs p0, p1, p2; a narrow helper h3 in one row with p0; a wide helper h4 (think of
+    the peak load) in WIDE_HELPER_ROWS + 1 rows, one of them with p2."""
+    program = IntegerProgram()
+    program.add_columns("pair", np.zeros(3, dtype=np.int64), np.ones(3, dtype=np.int64))
+    program.add_columns("helper", np.zeros(2, dtype=np.int64), np.ones(2, dtype=np.int64))
+    program.add_row("narrow", "h3", np.array([0, 3]), np.array([1, -1]), -INFINITY, 0)
+    wide = neighbourhood.WIDE_HELPER_ROWS + 1
+    program.add_rows(
+        "wide",
+        list(range(wide)),
+        [(np.array([2, 4]), np.array([1, -1]))] + [(np.array([4]), np.array([1]))] * (wide - 1),
+        [-INFINITY] * wide,
+        [0] + [1] * (wide - 1),
+    )
+    backend = CpSatBackend(program, workers=1, seed=0, deterministic=True)
+    return program, backend.rows()[0]
+
+
+def test_a_part_frees_the_narrow_helpers_its_pairs_share_a_row_with():
+    # Freeing p0 frees h3 (they share a row); p1 shares no row with any helper.
+    _, matrix = _program_with_helpers()
+    helpers = neighbourhood._Helpers(matrix, 3, _count([0, 1, 2], "max"))
+    assert helpers.freed_with(np.array([0])).tolist() == [3]
+    assert helpers.freed_with(np.array([1])).tolist() == []
+
+
+def test_a_helper_linked_through_another_helper_is_freed_too():
+    # Pairs p0, p1; helper h2 in a row with p0, helper h3 in a row with h2 only (a
+    # group's split column, linked to its members through its together column).
+    # Freeing p0 frees h2 and, through h2, h3; freeing p1 frees neither.
+    program = IntegerProgram()
+    program.add_columns("pair", np.zeros(2, dtype=np.int64), np.ones(2, dtype=np.int64))
+    program.add_columns("helper", np.zeros(2, dtype=np.int64), np.ones(2, dtype=np.int64))
+    program.add_row("link", "p0", np.array([0, 2]), np.array([1, -1]), 0, INFINITY)
+    program.add_row("cover", "g", np.array([2, 3]), np.array([1, 1]), 1, INFINITY)
+    matrix = CpSatBackend(program, workers=1, seed=0, deterministic=True).rows()[0]
+    helpers = neighbourhood._Helpers(matrix, 2, _count([0, 1]))
+    assert helpers.freed_with(np.array([0])).tolist() == [2, 3]
+    assert helpers.freed_with(np.array([1])).tolist() == []
+
+
+def test_a_wide_helper_is_held_unless_the_levels_own_objective_has_it():
+    # p2 shares a row with h4, but h4 is in 101 rows: freeing it would bring every one of
+    # them into the part, so it is held. Where the level's objective is h4 itself, it is
+    # freed in every part, whatever the part's pairs.
+    _, matrix = _program_with_helpers()
+    assert neighbourhood._Helpers(matrix, 3, _count([0, 1, 2])).freed_with(np.array([2])).size == 0
+    peak = neighbourhood._Helpers(matrix, 3, _count([4], "min"))
+    assert peak.freed_with(np.array([1])).tolist() == [4]
+
+
+def test_the_score_kept_from_changed_columns_equals_the_score_recomputed():
+    # Maximise x0 + 2 x1 (+ x2 as a tie-break, minimised): from (1, 0, 1) to (0, 1, 0)
+    # the level goes 1 -> 2 and the tie-break 1 -> 0, whether counted afresh or by change.
+    program = _program()
+    level = Objective("level", "max", np.array([0, 1]), np.array([1, 2]))
+    ranked = tie_broken(level, [_count([2], "min")], program)
+    before, after = np.array([1, 0, 1]), np.array([0, 1, 0])
+    score = neighbourhood._Score(level, ranked, program.num_columns)
+    changed = np.flatnonzero(after != before)
+    kept = score.changed(
+        neighbourhood._key(level, ranked, before), changed, (after - before)[changed]
+    )
+    assert kept == neighbourhood._key(level, ranked, after)
+    assert kept[0] == -2  # lower is better: the level is maximised
