@@ -251,7 +251,8 @@ class LexicographicSolver:
         The class model's last level, where a wish level follows whose LP will not run
         (national), breaks its ties on the wish estimate instead: its search then leaves
         the places where wishes can use them, with no time of its own (measured on
-        national seed 1: ... ).
+        national seed 1, one run each: wish cost 50,145 against 51,480, shortfall 3,792
+        against 3,774).
         """
         following = stage.built.levels[position + 1 : position + 2]
         if following:
