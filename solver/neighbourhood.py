@@ -77,7 +77,8 @@ FRACTIONAL = 1e-6
 """An LP value further than this from a whole number is fractional."""
 
 WIDE_HELPER_ROWS = 100
-"""A helper column in more rows than this is freed in a part only if the objective has it.
+"""A helper column in more rows than this is freed in a part only if its level's own
+objective has it.
 
 The peak-load column is in every supervisor row (30,000 nationally): freed in every
 part, it brought nearly all rows of the program into each part's model, and building
