@@ -18,6 +18,7 @@ search only ever sees a few wards at a time.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
 from ortools.graph.python import min_cost_flow
 
 from solver.constraints import ONE_PLACE_PER_ROW
@@ -50,18 +51,24 @@ class SlotExchange:
                 weights[offset : offset + block.num_rows] = 0.0
             offset += block.num_rows
         # Each pair's column hashed as a random weighted sum of its rows (twice): equal
-        # columns give equal sums, unequal ones almost surely do not.
-        row_of_entry = np.repeat(np.arange(program.num_rows), np.diff(indptr))
-        on_pairs = indices < num_pairs
-        hashes = np.zeros((num_pairs, 2))
-        np.add.at(
-            hashes,
-            indices[on_pairs],
-            weights[row_of_entry[on_pairs]] * data[on_pairs, None].astype(np.float64),
+        # columns give equal sums (summed in the same order), unequal ones almost surely
+        # do not.
+        matrix = scipy.sparse.csr_matrix(
+            (data.astype(np.float64), indices, indptr),
+            shape=(program.num_rows, program.num_columns),
         )
-        keys = np.column_stack([self.built.pairs.ward.astype(np.float64), hashes])
-        _, slot = np.unique(keys, axis=0, return_inverse=True)
-        slot = slot.reshape(-1).astype(np.int64)
+        hashes = np.asarray(matrix.T @ weights)[:num_pairs]
+        ward = self.built.pairs.ward
+        order = np.lexsort((hashes[:, 1], hashes[:, 0], ward))
+        ends = np.ones(num_pairs, dtype=bool)
+        if num_pairs:
+            ends[1:] = (
+                (np.diff(ward[order]) != 0)
+                | (np.diff(hashes[order, 0]) != 0)
+                | (np.diff(hashes[order, 1]) != 0)
+            )
+        slot = np.empty(num_pairs, dtype=np.int64)
+        slot[order] = np.cumsum(ends) - 1
         self._slots_of = (program.num_rows, slot)
         return slot
 
