@@ -88,7 +88,7 @@ class SlotExchange:
         pairs = self.built.pairs
         num_pairs = pairs.num_pairs
         if not self.can_gain(objective):
-            return None  # helper columns in the objective: a slot's cost is not its own
+            return None
         cost = np.zeros(num_pairs, dtype=np.int64)
         np.add.at(cost, objective.columns, objective.coefficients)
         if objective.sense == "max":

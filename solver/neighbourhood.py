@@ -210,6 +210,18 @@ class NeighbourhoodSearch:
         score = _Score(objective, ranked, self.built.program.num_columns)
         running: dict[Future[CpSatResult], _Part] = {}
         exchanged = _Exchanged(self.exchange, objective, ranked)
+
+        def accept(x: IntArray, x_activity: FloatArray, x_key: tuple[float, float]) -> None:
+            """Make `x` the best solution (it is better: `x_key < key`)."""
+            nonlocal best, activity, key, last_gain, last_level_gain
+            improved = x_key[0] < key[0]
+            best, activity, key = x, x_activity, x_key
+            last_gain = time.monotonic()
+            if improved:
+                last_level_gain = last_gain
+                if report is not None:
+                    report(objective.value(best))
+
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             while True:
                 if exchanged.due():
@@ -218,14 +230,7 @@ class NeighbourhoodSearch:
                         changed = np.flatnonzero(traded != best)
                         candidate = score.changed(key, changed, traded[changed] - best[changed])
                         if candidate < key:
-                            improved = candidate[0] < key[0]
-                            best, key = traded, candidate
-                            activity = matrix @ best.astype(np.float64)
-                            last_gain = time.monotonic()
-                            if improved:
-                                last_level_gain = last_gain
-                                if report is not None:
-                                    report(objective.value(best))
+                            accept(traded, matrix @ traded.astype(np.float64), candidate)
                 self.stalled = (
                     patience is not None and time.monotonic() - last_gain > patience
                 ) or (
@@ -278,14 +283,7 @@ class NeighbourhoodSearch:
                         candidate = score.changed(key, changed, step)
                     self._reward(part.kind, candidate < key, result.seconds)
                     if applied is not None and candidate < key:
-                        improved = candidate[0] < key[0]
-                        best, activity, _ = applied
-                        key = candidate
-                        last_gain = time.monotonic()
-                        if improved:
-                            last_level_gain = last_gain
-                            if report is not None:
-                                report(objective.value(best))
+                        accept(applied[0], applied[1], candidate)
         return best
 
     def _applied(
