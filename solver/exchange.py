@@ -109,7 +109,7 @@ class SlotExchange:
         if len(arcs) == 0:
             return None
         flow = min_cost_flow.SimpleMinCostFlow()
-        flow.add_arcs_with_capacity_and_unit_cost(
+        arc_ids = flow.add_arcs_with_capacity_and_unit_cost(
             pairs.cohort[arcs],
             num_cohorts + slot[arcs],
             upper[arcs] - fixed[arcs],
@@ -120,7 +120,7 @@ class SlotExchange:
         if flow.solve() != flow.OPTIMAL:
             return None
         counts = fixed.copy()
-        counts[arcs] += flow.flows(np.arange(len(arcs)))
+        counts[arcs] += flow.flows(arc_ids)
         if int(np.dot(cost, counts)) >= int(np.dot(cost, placed)):
             return None
         traded = self.built.complete(counts)

@@ -17,6 +17,7 @@ from placement.lottery import lottery
 from placement.options import Options
 from solver.exchange import SlotExchange
 from solver.model import PlacementModel
+from solver.neighbourhood import _Exchanged, tie_broken
 from solver.program import IntArray
 from tests import factory as f
 from tests.strategies import instances
@@ -106,6 +107,17 @@ def test_an_objective_every_pair_counts_alike_cannot_gain():
     exchange = SlotExchange(built)
     assert not exchange.can_gain(built.levels[0].objective)  # placements: the count is kept
     assert exchange.can_gain(_wish_cost(built))
+
+
+def test_the_search_exchanges_on_the_wish_level_and_not_on_placements():
+    # Placements broken by shortfall (a helper column) cannot gain, either way: the
+    # search never exchanges there. The wish cost can.
+    built = PlacementModel(_crossed(), OPTIONS)
+    placements, shortfall = built.levels[0].objective, built.levels[1].objective
+    ranked = tie_broken(placements, [shortfall], built.program)
+    assert _Exchanged(SlotExchange(built), placements, ranked).objective is None
+    wishes = _wish_cost(built)
+    assert _Exchanged(SlotExchange(built), wishes, wishes).objective is wishes
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
