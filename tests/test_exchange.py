@@ -110,7 +110,8 @@ def test_an_objective_every_pair_counts_alike_cannot_gain():
 
 
 def test_the_search_exchanges_on_the_wish_level_and_not_on_placements():
-    # Placements broken by shortfall (a helper column) cannot gain, either way: the
+    # Placements, with shortfall as the tie-break (here no agreement, so no helper
+    # column: the tie-broken objective is still every pair alike), cannot gain: the
     # search never exchanges there. The wish cost can.
     built = PlacementModel(_crossed(), OPTIONS)
     placements, shortfall = built.levels[0].objective, built.levels[1].objective
