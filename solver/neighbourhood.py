@@ -153,6 +153,7 @@ class NeighbourhoodSearch:
         patience: float | None = None,
         near_patience: float | None = None,
         own_lp: bool = False,
+        toward_lp: bool = False,
     ) -> IntArray:
         """Improve `best` part by part until the deadline, the bound, or `stopped()`.
 
@@ -167,10 +168,14 @@ class NeighbourhoodSearch:
         (weighted so that one unit of this level outweighs any change in the later
         ones), so that a level leaves the next one a good start, not just any
         solution of equal value. With `own_lp` (`lp_x` solves this level's own LP, not an
-        earlier level's), parts are also drawn around the students it places elsewhere.
+        earlier level's), parts are also drawn around the students it places elsewhere,
+        and with `toward_lp` as well, where no `later` level breaks ties, ties are broken
+        towards it (`toward_lp_objective`).
         """
         self.stalled = False
         self._waiting_of = None
+        if toward_lp and own_lp and lp_x is not None and not later:
+            later = [toward_lp_objective(lp_x[: self.num_pairs])]
         ranked = tie_broken(objective, later, self.built.program)
         key = _key(objective, ranked, best)
         lp_used = (
@@ -618,6 +623,23 @@ class _Part:
 def _near(value: float, bound: float) -> bool:
     """True when `value` is within NEAR_BOUND_GAP of `bound`, relative to the bound."""
     return abs(value - bound) <= NEAR_BOUND_GAP * max(abs(bound), 1.0)
+
+
+def toward_lp_objective(lp_pairs: FloatArray) -> Objective:
+    """A tie-break that counts the students at pairs the LP leaves (nearly) empty.
+
+    Among solutions of equal value it prefers those nearer the LP's vertex, so that
+    parts walk the level's plateaus towards where the LP says students belong
+    instead of stopping at the first local optimum; the other kinds of part then
+    find gains there. Measured on the regional wish level (seed 0, whole minute, six
+    runs): wish cost 4,659-4,691 (mean 4,674) against 4,715-4,765 (mean 4,730) in
+    seven runs without, the optimum being 4,605; seed 3: 3,355 against 3,361-3,378.
+    Only on the last level: before a level with patience, a tie-break that keeps
+    improving keeps it from stalling (regional seed 1, on the shortfall level: 18 s
+    instead of 10, taken from the wish level).
+    """
+    away = np.flatnonzero(lp_pairs < 0.5).astype(np.int64)
+    return Objective("toward_lp", "min", away, np.ones(len(away), dtype=np.int64))
 
 
 def tie_broken(

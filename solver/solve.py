@@ -532,6 +532,7 @@ class LexicographicSolver:
                     near_patience=None if last else PATIENCE_SECONDS,
                     report=lambda value: self._report(level.name, value, bound),
                     own_lp=lp_x is not None and lp.status in ("OPTIMAL", GUIDE),
+                    toward_lp=last,
                 )
 
             searched_until = deadline - (FULL_SEARCH_SHARE * budget if small else 0.0)

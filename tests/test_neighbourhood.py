@@ -27,7 +27,7 @@ from solver.lp import LpResult, solve_lp
 from solver.model import PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch, tie_broken
 from solver.program import INFINITY, IntArray, IntegerProgram, Objective
-from solver.solve import LexicographicSolver, Stage, Upcoming, _whole_search_pays
+from solver.solve import LexicographicSolver, Stage, Upcoming, _hold, _whole_search_pays
 from solver.wishes import WishRelaxation
 from tests import factory as f
 
@@ -543,3 +543,51 @@ def test_the_score_kept_from_changed_columns_equals_the_score_recomputed():
     )
     assert kept == neighbourhood._key(level, ranked, after)
     assert kept[0] == -2  # lower is better: the level is maximised
+
+
+def test_ties_are_broken_towards_the_lp_only_where_asked():
+    # One student, eligible at W1 and W2 and wishing for neither: the wish cost is the
+    # same at both. It is at W1 (placements held at 1, as the solver holds an earlier
+    # level), the level's own LP has it at W2. Breaking ties towards the LP moves it to
+    # W2 at the same wish cost; without, nothing is strictly better, so it stays at W1.
+    inst = f.instance(students=[f.student("a")], wards=[f.ward("W1"), f.ward("W2")])
+    built = PlacementModel(inst, Options(time_limit=5, workers=1, max_levels=3))
+    _hold(built, built.levels[0], 1)
+    backend = CpSatBackend(built.program, workers=1, seed=0, deterministic=True)
+    search = NeighbourhoodSearch(built, backend, seed=0)
+    ward_ids = list(built.pairs.ward_ids)
+    at_w1 = int(np.flatnonzero(built.pairs.ward == ward_ids.index("W1"))[0])
+    at_w2 = int(np.flatnonzero(built.pairs.ward == ward_ids.index("W2"))[0])
+    start = np.zeros(built.pairs.num_pairs, dtype=np.int64)
+    start[at_w1] = 1
+    start = built.complete(start)
+    lp_x = np.zeros(built.program.num_columns)
+    lp_x[at_w2] = 1.0
+    wish_cost = built.levels[2].objective
+
+    def improved(toward_lp: bool) -> IntArray:
+        return search.improve(
+            wish_cost,
+            start,
+            lp_x,
+            None,
+            time.monotonic() + 2.0,
+            stopped=lambda: False,
+            own_lp=True,
+            toward_lp=toward_lp,
+        )
+
+    moved = improved(True)
+    assert moved[at_w2] == 1 and moved[at_w1] == 0
+    assert wish_cost.value(moved) == wish_cost.value(start)
+    assert not built.program.violations(moved)
+    kept = improved(False)
+    assert kept[at_w1] == 1 and kept[at_w2] == 0
+
+
+def test_the_toward_lp_tie_break_counts_the_students_at_pairs_the_lp_leaves_empty():
+    # The LP has 1 at pair 0, 0.6 at pair 2 and 0.2 at pair 3: pairs 1 and 3 count.
+    tie = neighbourhood.toward_lp_objective(np.array([1.0, 0.0, 0.6, 0.2]))
+    assert tie.sense == "min"
+    assert tie.columns.tolist() == [1, 3]
+    assert tie.value(np.array([1, 1, 0, 2])) == 3
