@@ -462,7 +462,14 @@ class LexicographicSolver:
             budget,
         )
         lp, best = self._relaxation(stage, level, best, deadline, later)
-        log.debug("%.1f s: %s LP %s %s", self._elapsed(), level.name, lp.status, lp.value)
+        log.debug(
+            "%.1f s: %s LP %s %s (%.1f s)",
+            self._elapsed(),
+            level.name,
+            lp.status,
+            lp.value,
+            lp.seconds,
+        )
         bound: float | None = None
         lp_x = lp.x if lp.status in ("OPTIMAL", GUIDE) else None
         if lp_x is not None:
