@@ -591,3 +591,18 @@ def test_the_toward_lp_tie_break_counts_the_students_at_pairs_the_lp_leaves_empt
     assert tie.sense == "min"
     assert tie.columns.tolist() == [1, 3]
     assert tie.value(np.array([1, 1, 0, 2])) == 3
+
+
+def test_a_level_searched_beside_the_wish_lp_leaves_it_a_core():
+    # Two workers: while the wish LP started beside the level runs, its search takes one
+    # core; once the LP has landed, or where none was started, every core.
+    inst = f.instance(students=[f.student("a", prefs=("W1",))], wards=[f.ward("W1")])
+    solver = LexicographicSolver(inst, Options(time_limit=30, workers=2, max_levels=3))
+    stage = solver._first_stage()
+    assert solver._threads_beside_wish_lp(stage) is None
+    built: Future[tuple[PlacementModel, WishRelaxation]] = Future()
+    lp: Future[LpResult] = Future()
+    stage.upcoming = Upcoming(built, lp, ("shortfall", 0.0))
+    assert solver._threads_beside_wish_lp(stage) == 1
+    lp.set_result(LpResult("OPTIMAL", 0.0, None, 0.1))
+    assert solver._threads_beside_wish_lp(stage) is None
