@@ -319,7 +319,7 @@ class LexicographicSolver:
             time.monotonic() + seconds,
             stopped=stopped,
             patience=_patience(seconds),
-            threads=max(1, self.options.num_workers - 1),  # the wish LP has the other core
+            threads=self._beside_an_lp(),
         )
 
     def _cohort_model(self, names: list[str]) -> PlacementModel:
@@ -610,6 +610,10 @@ class LexicographicSolver:
         upcoming = stage.upcoming
         if upcoming is None or upcoming.lp.done():
             return None
+        return self._beside_an_lp()
+
+    def _beside_an_lp(self) -> int:
+        """Parts side by side while an LP runs on a core of its own: one core less."""
         return max(1, self.options.num_workers - 1)
 
     def _relaxation(
@@ -667,7 +671,7 @@ class LexicographicSolver:
             best = search(
                 best,
                 lambda: self._stopped.is_set() or future.done(),
-                max(1, self.options.num_workers - 1),  # the LP has the other core
+                self._beside_an_lp(),
             )
         if not future.done() and self._interrupt_lp is not None:
             self._interrupt_lp()  # out of time (or stopped): the search's best stands
