@@ -61,11 +61,39 @@ def solve_lp(
     )
     costs = np.zeros(program.num_columns)
     np.add.at(costs, objective.columns, objective.coefficients.astype(np.float64))
-    model: Any = mbh.ModelBuilderHelper()  # its stubs reject the numpy arrays it takes
-    model.fill_model_from_sparse_data(
-        lower.astype(np.float64), upper.astype(np.float64), costs, row_lower, row_upper, matrix
+    result = solve_lp_arrays(
+        lower.astype(np.float64),
+        upper.astype(np.float64),
+        costs,
+        row_lower,
+        row_upper,
+        matrix,
+        maximize=objective.sense == "max",
+        time_limit=time_limit,
+        solver_name=solver_name,
+        register=register,
     )
-    model.set_maximize(objective.sense == "max")
+    return LpResult(result.status, result.value, result.x, time.monotonic() - started)
+
+
+def solve_lp_arrays(
+    lower: FloatArray,
+    upper: FloatArray,
+    costs: FloatArray,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    matrix: scipy.sparse.csr_matrix,
+    *,
+    maximize: bool,
+    time_limit: float,
+    solver_name: str = "glop",
+    register: Callable[[Callable[[], object]], None] | None = None,
+) -> LpResult:
+    """Solve the LP `row_lower <= matrix.x <= row_upper`, `lower <= x <= upper`, for `costs`."""
+    started = time.monotonic()
+    model: Any = mbh.ModelBuilderHelper()  # its stubs reject the numpy arrays it takes
+    model.fill_model_from_sparse_data(lower, upper, costs, row_lower, row_upper, matrix)
+    model.set_maximize(maximize)
     solver = mbh.ModelSolverHelper(solver_name)
     solver.set_time_limit_in_seconds(max(time_limit, 0.05))
     if register is not None:

@@ -13,6 +13,9 @@ Otherwise it gives the level's bound and guides the large neighbourhood search
 (`solver.neighbourhood`), which improves the best allocation part by part,
 beside the LP while it runs and guided by it once it is there. On small
 programs CP-SAT then searches the whole program with the rest of the time.
+A wish level whose LP would not finish in time (national) is guided instead by
+its LP block by block (`solver.guide`), each block solved around the search's
+solution of the moment, and the search takes up each block as it lands.
 The lottery coordinators run by hand is the very first allocation, so level 1
 is never worse than it.
 """
@@ -37,6 +40,7 @@ from placement.lottery import lottery
 from placement.options import Options
 from solver.assign import cohort_counts
 from solver.cpsat import CpSatBackend
+from solver.guide import BlockGuide
 from solver.lp import LpResult, solve_lp
 from solver.model import CLASS_LEVELS, PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch
@@ -85,6 +89,8 @@ class Stage:
     lp: Future[LpResult] | None = None  # the first level's LP, started before the stage
     lp_is_bound: bool = True  # False: it held an earlier level at a bound not reached
     upcoming: Upcoming | None = None  # on a class model: the cohort stage, prepared early
+    classes: PlacementModel | None = None  # on a cohort model: the class model before it
+    guide: FollowingGuide | None = None  # the first level's LP block by block, if it has one
 
 
 @dataclass
@@ -98,6 +104,48 @@ class Upcoming:
     built: Future[tuple[PlacementModel, WishRelaxation]]
     lp: Future[LpResult]
     held: tuple[str, float]
+
+
+@dataclass
+class FollowingGuide:
+    """A wish level's LP block by block (`BlockGuide.follow`) running on the LP thread
+    beside the level's search, each block around the search's `latest` solution."""
+
+    latest: IntArray
+    interrupt: Callable[[], None]
+    guide: BlockGuide | None = None
+    version: int = 0  # blocks solved so far
+    future: Future[None] | None = None
+    stopped: threading.Event = field(default_factory=threading.Event)
+    taken: threading.Event = field(default_factory=threading.Event)
+
+    def updated(self) -> None:
+        """A block is solved: the next one waits (a little) for the search to take it up,
+        so that it moves from the search's solution of now."""
+        self.taken.clear()
+        self.version += 1
+        self.taken.wait(timeout=TAKE_UP_SECONDS)
+
+    def take_up(self, latest: IntArray) -> None:
+        """The search restarts from `latest` with the guide of now."""
+        self.latest = latest
+        self.taken.set()
+
+    def ended(self) -> bool:
+        return self.future is not None and self.future.done()
+
+    def result(self) -> LpResult:
+        assert self.guide is not None
+        return self.guide.result()
+
+    def stop(self) -> None:
+        """End the guide's LPs now (the level is done)."""
+        if not self.ended():
+            self.stopped.set()
+            self.taken.set()
+            self.interrupt()
+        if self.future is not None:
+            self.future.result()
 
 
 class LexicographicSolver:
@@ -211,6 +259,9 @@ class LexicographicSolver:
                     self._later(stage, position),
                     last=position == len(names) - 1,
                 )
+            if stage.guide is not None:
+                stage.guide.stop()
+                stage.guide = None
             if level_result.status == "INFEASIBLE":
                 result.levels.append(level_result)
                 result.status = "INFEASIBLE"
@@ -341,6 +392,7 @@ class LexicographicSolver:
         else:
             built = self._cohort_model(names)
         stage = self._stage(built, len(classes.built.levels))
+        stage.classes = classes.built
         for level, reached in zip(built.levels, done, strict=False):
             if reached.value is not None:
                 _hold(built, level, reached.value)
@@ -529,21 +581,41 @@ class LexicographicSolver:
             threads = self._threads_beside_wish_lp(stage)
 
             def search(start: IntArray, until: float) -> IntArray:
-                return stage.search.improve(
-                    objective,
-                    start,
-                    lp_x,
-                    bound,
-                    until,
-                    later=later,
-                    stopped=self._stopped.is_set,
-                    patience=None if last else _patience(budget),
-                    near_patience=None if last else PATIENCE_SECONDS,
-                    report=lambda value: self._report(level.name, value, bound),
-                    own_lp=lp_x is not None and lp.status in ("OPTIMAL", GUIDE),
-                    toward_lp=last,
-                    threads=threads,
-                )
+                guide, guide_x, x = stage.guide, lp_x, start
+                while True:
+                    seen = guide.version if guide is not None else 0
+
+                    def stopped(seen: int = seen) -> bool:
+                        # a block of the guide solved meanwhile: the search takes it up
+                        return self._stopped.is_set() or (
+                            guide is not None and guide.version != seen
+                        )
+
+                    following = guide is not None and not guide.ended()
+                    x = stage.search.improve(
+                        objective,
+                        x,
+                        guide_x,
+                        bound,
+                        until,
+                        later=later,
+                        stopped=stopped,
+                        patience=None if last else _patience(budget),
+                        near_patience=None if last else PATIENCE_SECONDS,
+                        report=lambda value: self._report(level.name, value, bound),
+                        own_lp=guide_x is not None and lp.status in ("OPTIMAL", GUIDE),
+                        toward_lp=last,
+                        threads=self._beside_an_lp() if following else threads,
+                    )
+                    if (
+                        guide is None
+                        or guide.version == seen
+                        or self._stopped.is_set()
+                        or time.monotonic() >= until - 0.05
+                    ):
+                        return x
+                    guide_x = guide.result().x
+                    guide.take_up(x)
 
             searched_until = deadline - (FULL_SEARCH_SHARE * budget if small else 0.0)
             best = search(best, searched_until)
@@ -653,8 +725,24 @@ class LexicographicSolver:
             and best is not None
             and _lp_seconds(built, level) > LP_SHARE * (deadline - time.monotonic())
         ):
-            # It would not finish in time: every core searches instead (a national program).
-            return LpResult("SKIPPED", None, None, 0.0), search(best, self._stopped.is_set, None)
+            # It would not finish in time (a national program): every core searches
+            # instead, or, on a wish level, all but one beside its LP block by block.
+            guide = self._follow_guide(stage, level, best, deadline)
+            if guide is None:
+                skipped = LpResult("SKIPPED", None, None, 0.0)
+                return skipped, search(best, self._stopped.is_set, None)
+            best = search(
+                best,
+                lambda: self._stopped.is_set() or guide.version > 0 or guide.ended(),
+                self._beside_an_lp(),
+            )
+            if guide.version == 0:
+                guide.stop()
+                return LpResult("SKIPPED", None, None, 0.0), best
+            stage.guide = guide
+            result = guide.result()
+            guide.take_up(best)
+            return result, best
         if started_early and stage.lp is not None:
             future, stage.lp = stage.lp, None  # started before the stage
         else:
@@ -679,6 +767,60 @@ class LexicographicSolver:
         if started_early and not stage.lp_is_bound and lp.status == "OPTIMAL":
             lp = LpResult(GUIDE, lp.value, lp.x, lp.seconds)
         return lp, best
+
+    def _follow_guide(
+        self, stage: Stage, level: Level, best: IntArray, deadline: float
+    ) -> FollowingGuide | None:
+        """The wish level's LP block by block (`solver.guide`), on the LP thread until the
+        deadline, each block around the search's latest solution; None where the level
+        is no wish level of a cohort stage."""
+        classes = stage.classes
+        if (
+            classes is None
+            or level.name not in WISH_LEVELS
+            or stage.built.levels[stage.first] is not level
+            or self._stopped.is_set()
+        ):
+            return None
+        following = FollowingGuide(best.copy(), self._interrupt)
+        cohorts = stage.built
+
+        def run() -> None:
+            started = time.monotonic()
+            try:
+                guide = BlockGuide(WishRelaxation(classes, cohorts), level.name, following.latest)
+            except ValueError:  # the start does not map to the relaxation: no guide
+                return
+            following.guide = guide
+            log.debug(
+                "%.1f s: %s guide of %d blocks, built in %.1f s",
+                self._elapsed(),
+                level.name,
+                guide.num_blocks,
+                time.monotonic() - started,
+            )
+            solved = guide.follow(
+                lambda: following.latest,
+                deadline,
+                stopped=lambda: self._stopped.is_set() or following.stopped.is_set(),
+                updated=following.updated,
+                register=self._on_lp_start,
+            )
+            log.debug(
+                "%.1f s: %s guide: %d blocks solved in %.1f s, at last %g",
+                self._elapsed(),
+                level.name,
+                solved,
+                guide.seconds,
+                guide.value(),
+            )
+
+        following.future = self._pool.submit(run)
+        return following
+
+    def _interrupt(self) -> None:
+        if self._interrupt_lp is not None:
+            self._interrupt_lp()
 
     def _unproven(
         self, level: Level, value: float, bound: float | None, level_start: float
@@ -745,6 +887,10 @@ LP_SHARE = 0.7
 
 LATER_LP_FACTOR = 5.0
 """How many times longer a later level's LP takes than the first's (3-7 measured)."""
+
+TAKE_UP_SECONDS = 5.0
+"""A block of the wish guide waits at most this long for the search to take up the one
+before (it restarts in well under a second)."""
 
 LP_HEAD_START = 5.0
 """Seconds the LP runs alone before the neighbourhood search starts beside it (at most a

@@ -56,6 +56,7 @@ class WishRelaxation:
             blocks=list(base.blocks),
             _num_columns=base.num_columns,
         )
+        self.num_class_columns = base.num_columns
         pairs = cohorts.pairs
         self.wished = np.flatnonzero((pairs.rank > 0) & pairs.cohort_has_wishes[pairs.cohort])
         self.place = class_pair_of_pairs(classes, cohorts)  # class pair of each cohort pair
@@ -154,6 +155,36 @@ class WishRelaxation:
             return result
         self.places = result.x[: self.classes.program.num_columns]
         return LpResult(result.status, result.value, self.to_cohorts(result.x), result.seconds)
+
+    def of_cohorts(self, x: IntArray) -> IntArray:
+        """A cohort-model solution as a solution of this relaxation, at the same wish cost:
+        its rows per class and ward as the places, its wished placements as they are,
+        and the rest of each class's placed rows as unwished or without wishes."""
+        pairs, classes = self.cohorts.pairs, self.classes
+        counts = x[: pairs.num_pairs]
+        if np.any(counts[self.place < 0]):
+            raise ValueError("rows are placed where the class model has no pair")
+        places = np.bincount(
+            self.place[self.place >= 0],
+            weights=counts[self.place >= 0],
+            minlength=classes.pairs.num_pairs,
+        ).astype(np.int64)
+        out = np.zeros(self.program.num_columns, dtype=np.int64)
+        out[: self.num_class_columns] = classes.complete(places)[: self.num_class_columns]
+        out[self.x] = counts[self.wished]
+        num_classes = len(classes.cohorts)
+        placed = np.bincount(pairs.cohort, weights=counts, minlength=len(self.cohorts.cohorts))
+        has_wishes = pairs.cohort_has_wishes.astype(bool)
+        wished = np.bincount(
+            pairs.cohort[self.wished], weights=counts[self.wished], minlength=len(placed)
+        )
+        out[self.unwished] = np.bincount(
+            self.class_of, weights=np.where(has_wishes, placed - wished, 0), minlength=num_classes
+        ).astype(np.int64)
+        out[self.no_wish] = np.bincount(
+            self.class_of, weights=np.where(has_wishes, 0, placed), minlength=num_classes
+        ).astype(np.int64)
+        return out
 
     def to_cohorts(self, solution: FloatArray) -> FloatArray:
         """A cohort-model LP solution with the same places: wished placements as they are,
