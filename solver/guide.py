@@ -47,8 +47,9 @@ a column belongs to."""
 
 
 def ward_blocks(classes: PlacementModel, max_pairs: int = MAX_BLOCK_PAIRS) -> IntArray:
-    """A block for every ward: trusts (or sites, where no trust is given) joined into
-    blocks of at most `max_pairs` class pairs, those that share the most students first.
+    """A block for every ward: trusts (or sites, where no trust is given or the trust is
+    bigger than a block) joined into blocks of at most `max_pairs` class pairs, those
+    that share the most students first.
 
     Two trusts share a class's rows where the class may go to both: the more rows they
     share, the more a cut between them would hold still. Nationally this finds the
@@ -56,10 +57,20 @@ def ward_blocks(classes: PlacementModel, max_pairs: int = MAX_BLOCK_PAIRS) -> In
     """
     instance, pairs = classes.instance, classes.pairs
     site_of = {w.ward_id: w.site_id for w in instance.wards}
-    owner = {s.site_id: s.organisation or s.site_id for s in instance.sites}
-    atom_names = sorted({owner[site_of[w]] for w in pairs.ward_ids})
+    site_ward = [site_of[w] for w in pairs.ward_ids]
+    trust = {s.site_id: s.organisation or s.site_id for s in instance.sites}
+    trust_pairs: dict[str, int] = {}
+    for ward, count in enumerate(np.bincount(pairs.ward, minlength=len(site_ward)).tolist()):
+        name = trust[site_ward[ward]]
+        trust_pairs[name] = trust_pairs.get(name, 0) + count
+    # a trust bigger than a block is cut into its sites
+    atom_of_site = {
+        site: ("trust", name) if trust_pairs.get(name, 0) <= max_pairs else ("site", site)
+        for site, name in trust.items()
+    }
+    atom_names = sorted({atom_of_site[site] for site in site_ward})
     atom_index = {name: i for i, name in enumerate(atom_names)}
-    ward_atom = np.array([atom_index[owner[site_of[w]]] for w in pairs.ward_ids], dtype=np.int64)
+    ward_atom = np.array([atom_index[atom_of_site[site]] for site in site_ward], dtype=np.int64)
     num_atoms = len(atom_names)
     pair_atom = ward_atom[pairs.ward]
     size = np.bincount(pair_atom, minlength=num_atoms).astype(np.int64)
@@ -164,10 +175,10 @@ class BlockGuide:
         wishes: WishRelaxation,
         name: str,
         start: IntArray,
-        max_pairs: int = MAX_BLOCK_PAIRS,
+        ward_block: IntArray | None = None,
     ) -> None:
         """`start`: a solution of the cohort model, at the levels the relaxation holds;
-        `max_pairs`: the largest block, in class pairs (see `ward_blocks`)."""
+        `ward_block`: each ward's block (default: `ward_blocks`)."""
         self.wishes = wishes
         self.objective = wishes.objective(name)
         program = wishes.program
@@ -182,7 +193,9 @@ class BlockGuide:
         np.add.at(
             self.costs, self.objective.columns, self.objective.coefficients.astype(np.float64)
         )
-        self.column_block = self._column_blocks(ward_blocks(wishes.classes, max_pairs))
+        if ward_block is None:
+            ward_block = ward_blocks(wishes.classes)
+        self.column_block = self._column_blocks(ward_block)
         self.blocks, self.num_touching = blocks_of(self.matrix, self.column_block)
         self.num_blocks = len(self.blocks)
         self.seconds = 0.0

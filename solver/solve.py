@@ -40,7 +40,7 @@ from placement.lottery import lottery
 from placement.options import Options
 from solver.assign import cohort_counts
 from solver.cpsat import CpSatBackend
-from solver.guide import BlockGuide
+from solver.guide import BlockGuide, ward_blocks
 from solver.lp import LpResult, solve_lp
 from solver.model import CLASS_LEVELS, PlacementModel
 from solver.neighbourhood import NeighbourhoodSearch
@@ -782,13 +782,19 @@ class LexicographicSolver:
             or self._stopped.is_set()
         ):
             return None
+        ward_block = ward_blocks(classes)
+        largest = int(np.bincount(ward_block[classes.pairs.ward]).max(initial=0))
+        if _class_lp_seconds(largest) > WISH_LP_SHARE * (deadline - time.monotonic()):
+            return None  # its biggest block would take most of the level: search on all cores
         following = FollowingGuide(best.copy(), self._interrupt)
         cohorts = stage.built
 
         def run() -> None:
             started = time.monotonic()
             try:
-                guide = BlockGuide(WishRelaxation(classes, cohorts), level.name, following.latest)
+                guide = BlockGuide(
+                    WishRelaxation(classes, cohorts), level.name, following.latest, ward_block
+                )
             except ValueError:  # the start does not map to the relaxation: no guide
                 return
             following.guide = guide
@@ -973,7 +979,13 @@ def _wish_lp_seconds(classes: PlacementModel) -> float:
     Measured on two cores: about 17 s for the regional benchmark's 14,500 class
     pairs, growing with the square (national: 118,000 class pairs, far too long).
     """
-    return 17.0 * (classes.pairs.num_pairs / 14_500) ** 2
+    return _class_lp_seconds(classes.pairs.num_pairs)
+
+
+def _class_lp_seconds(num_class_pairs: int) -> float:
+    """`_wish_lp_seconds` for this many class pairs (also a block's, `solver.guide`: there
+    it overestimates, 72 s predicted for blocks that took 15-49 s nationally)."""
+    return 17.0 * (num_class_pairs / 14_500) ** 2
 
 
 def _whole_search_pays(*, first: bool, last: bool, value: float, bound: float | None) -> bool:

@@ -95,6 +95,19 @@ def test_trusts_a_class_may_go_to_both_are_joined_while_the_block_is_small_enoug
     assert len(set(capped.tolist())) == 2
 
 
+def test_a_trust_bigger_than_a_block_is_cut_into_its_sites():
+    # Trust A has sites SX (ward X1) and SY (ward Y1); student a may go to both. Two
+    # class pairs: as one block where two fit, cut between its sites where one does.
+    inst = f.instance(
+        students=[f.student("a", prefs=("X1",))],
+        wards=[f.ward("X1", site_id="SX"), f.ward("Y1", site_id="SY")],
+        sites=[f.site("SX"), f.site("SY")],
+    )
+    classes = PlacementModel(inst, OPTIONS, levels=["placements"], classes=True)
+    assert ward_blocks(classes, max_pairs=2).tolist() == [0, 0]
+    assert sorted(ward_blocks(classes, max_pairs=1).tolist()) == [0, 1]
+
+
 def test_a_row_shared_by_two_blocks_gives_each_half_its_slack():
     # x0 + x1 >= 1 with x0 in block 0, x1 in block 1, both at 1: activity 2, slack 1,
     # so each block keeps its own column at least 1 - 1/2. The row x0 <= 3, in block 0
@@ -135,7 +148,9 @@ def test_a_student_is_kept_in_the_block_the_start_has_him_in():
     whole.solve(float("inf"), stopped=lambda: False)
     assert whole.value() == pytest.approx(0)
     assert _wards_of(whole, cohorts) == {"A1": 1.0, "B1": 1.0}
-    cut = BlockGuide(WishRelaxation(classes, cohorts), "wish_cost", start, max_pairs=3)
+    cut = BlockGuide(
+        WishRelaxation(classes, cohorts), "wish_cost", start, ward_blocks(classes, max_pairs=3)
+    )
     assert cut.num_blocks == 2
     cut.solve(float("inf"), stopped=lambda: False)
     assert cut.value() == pytest.approx(OPTIONS.unranked_cost)
@@ -146,7 +161,7 @@ def test_the_guide_keeps_every_row_and_stops_when_asked():
     classes, cohorts = _models(_two_trusts(surgery_at_b=True))
     start = _start(cohorts, {("a", "PS"): "A2", ("b", "PM"): "B2"})
     relaxation = WishRelaxation(classes, cohorts)
-    guide = BlockGuide(relaxation, "wish_cost", start, max_pairs=3)
+    guide = BlockGuide(relaxation, "wish_cost", start, ward_blocks(classes, max_pairs=3))
     assert guide.solve(float("inf"), stopped=lambda: True) == 0
     assert guide.value() == guide.objective.value(guide.start)  # the start itself
     guide.solve(float("inf"), stopped=lambda: False)
